@@ -1,0 +1,97 @@
+package dev.gcpwif.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Images cannot be built on the project's machines (no Docker engine), so this pins down what a build would need:
+ * runs after {@code package}, when both jars exist, and checks every path the Dockerfiles copy.
+ */
+class DockerfilesIT {
+  private static final Path ROOT = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
+  private static final Pattern JSON_ARRAY_ITEM = Pattern.compile("\"([^\"]*)\"");
+
+  private record Instruction(String keyword, List<String> args) {}
+
+  @ParameterizedTest
+  @CsvSource({"Dockerfile.webhook, webhook/target/webhook.jar, /app/webhook.jar",
+      "Dockerfile.sidecar, metadata-sidecar/target/metadata-sidecar.jar, /app/metadata-sidecar.jar"})
+  void everyCopiedPathExistsAfterPackageAndTheEntrypointRunsTheCopiedJar(
+      String dockerfile, String builtJar, String imageJar) throws IOException {
+    List<Instruction> instructions = parse(ROOT.resolve(dockerfile));
+    String buildWorkdir = null;
+    List<String> copiedIntoImage = new ArrayList<>();
+    for (Instruction in : instructions) {
+      if (in.keyword().equals("WORKDIR") && buildWorkdir == null) {
+        buildWorkdir = in.args().get(0);
+      }
+      if (!in.keyword().equals("COPY")) {
+        continue;
+      }
+      List<String> args = in.args();
+      boolean fromStage = args.get(0).startsWith("--from=");
+      List<String> sources = args.subList(fromStage ? 1 : 0, args.size() - 1);
+      for (String source : sources) {
+        String inRepo = fromStage ? stripPrefix(source, buildWorkdir + "/") : source;
+        assertThat(ROOT.resolve(inRepo)).as("%s copies %s", dockerfile, source).exists();
+        if (fromStage) {
+          assertThat(inRepo).isEqualTo(builtJar);
+          copiedIntoImage.add(args.get(args.size() - 1));
+        }
+      }
+    }
+    assertThat(copiedIntoImage).containsExactly(imageJar);
+
+    List<String> entrypoint = execForm(instructions, "ENTRYPOINT");
+    assertThat(entrypoint.get(0)).isEqualTo("java");
+    assertThat(entrypoint.subList(entrypoint.size() - 2, entrypoint.size())).containsExactly("-jar", imageJar);
+
+    String user = last(instructions, "USER").args().get(0);
+    assertThat(user).matches("\\d+(:\\d+)?");
+    assertThat(Integer.parseInt(user.split(":")[0])).as("runs as a non-root uid").isPositive();
+    assertThat(last(instructions, "FROM").args().get(0)).as("runtime image has no shell").contains("distroless");
+  }
+
+  private static String stripPrefix(String path, String prefix) {
+    assertThat(path).startsWith(prefix);
+    return path.substring(prefix.length());
+  }
+
+  private static Instruction last(List<Instruction> instructions, String keyword) {
+    return instructions.stream().filter(i -> i.keyword().equals(keyword)).reduce((a, b) -> b).orElseThrow();
+  }
+
+  private static List<String> execForm(List<Instruction> instructions, String keyword) {
+    String raw = String.join(" ", last(instructions, keyword).args());
+    assertThat(raw).as("%s uses the exec form", keyword).startsWith("[");
+    List<String> items = new ArrayList<>();
+    Matcher m = JSON_ARRAY_ITEM.matcher(raw);
+    while (m.find()) {
+      items.add(m.group(1));
+    }
+    return items;
+  }
+
+  private static List<Instruction> parse(Path dockerfile) throws IOException {
+    List<Instruction> out = new ArrayList<>();
+    for (String line : Files.readAllLines(dockerfile)) {
+      String trimmed = line.strip();
+      if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+        continue;
+      }
+      String[] words = trimmed.split("\\s+");
+      out.add(new Instruction(words[0].toUpperCase(), Arrays.asList(words).subList(1, words.length)));
+    }
+    return out;
+  }
+}
