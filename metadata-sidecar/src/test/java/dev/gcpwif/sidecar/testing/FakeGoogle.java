@@ -53,6 +53,7 @@ public final class FakeGoogle implements AutoCloseable {
   private final HeldCertificate ca;
   private final HandshakeCertificates clientTrust;
   private volatile Function<RecordedRequest, MockResponse> stsOverride;
+  private volatile Duration stsDelay = Duration.ZERO;
   private volatile Function<RecordedRequest, MockResponse> iamOverride;
 
   public FakeGoogle() throws IOException {
@@ -74,6 +75,11 @@ public final class FakeGoogle implements AutoCloseable {
   /** Replaces STS's answers (null: back to normal); the request is still recorded. */
   public void stsAnswers(Function<RecordedRequest, MockResponse> answer) {
     stsOverride = answer;
+  }
+
+  /** Delays every normal STS answer, to make concurrent clients overlap one exchange. */
+  public void stsDelay(Duration delay) {
+    stsDelay = delay;
   }
 
   public void iamAnswers(Function<RecordedRequest, MockResponse> answer) {
@@ -155,7 +161,7 @@ public final class FakeGoogle implements AutoCloseable {
     body.addProperty("issued_token_type", "urn:ietf:params:oauth:token-type:access_token");
     body.addProperty("token_type", "Bearer");
     body.addProperty("expires_in", 3600);
-    return json(200, body.toString());
+    return new MockResponse.Builder(json(200, body.toString())).headersDelay(stsDelay.toMillis(), TimeUnit.MILLISECONDS).build();
   }
 
   private MockResponse iamAnswer(RecordedRequest request) {
