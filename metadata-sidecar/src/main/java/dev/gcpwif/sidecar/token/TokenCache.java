@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
 public final class TokenCache<K> {
   private static final Logger LOG = LoggerFactory.getLogger(TokenCache.class);
   private static final Duration IDLE_EVICTION = Duration.ofMinutes(10);
+  // Clients cache tokens themselves and come back shortly before their copy expires (about an hour later): keys used
+  // within that span are kept warm so the next request does not wait for Google.
+  private static final Duration KEEP_WARM_AFTER_USE = Duration.ofMinutes(65);
 
   private final String kind;
   private final TokenFetcher<K> fetcher;
@@ -53,7 +56,6 @@ public final class TokenCache<K> {
     CompletableFuture<CachedToken> pending;
     synchronized (entry) {
       Instant now = clock.instant();
-      entry.usedSinceFetch = true;
       entry.lastUsed = now;
       if (policy.usable(entry.token, now)) {
         if (entry.inFlight == null && policy.refreshDue(entry.token, entry.fetchedAt, now)
@@ -62,13 +64,13 @@ public final class TokenCache<K> {
         }
         return entry.token;
       }
-      if (entry.inFlight == null) {
-        if (entry.lastFailure != null && now.isBefore(entry.nextAttempt)) {
-          throw new TokenUnavailableException(entry.lastFailure);
-        }
-        start(key, entry);
+      if (entry.inFlight != null) {
+        pending = entry.inFlight;
+      } else if (entry.lastFailure != null && now.isBefore(entry.nextAttempt)) {
+        throw new TokenUnavailableException(entry.lastFailure);
+      } else {
+        pending = start(key, entry);
       }
-      pending = entry.inFlight;
     }
     try {
       return pending.get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
@@ -115,7 +117,7 @@ public final class TokenCache<K> {
     }
   }
 
-  /** Renews what is due and drops what nobody uses; run periodically. */
+  /** Renews what is due among the keys in use and drops those nobody asked for in a while; run periodically. */
   public void refreshDue() {
     Instant now = clock.instant();
     entries.forEach((key, entry) -> {
@@ -123,9 +125,8 @@ public final class TokenCache<K> {
         if (entry.inFlight != null) {
           return;
         }
-        if (entry.pinned || entry.usedSinceFetch) {
-          if (policy.refreshDue(entry.token, entry.fetchedAt, now) && !now.isBefore(entry.nextAttempt)
-              && (entry.pinned || policy.usable(entry.token, now))) {
+        if (entry.pinned || !entry.lastUsed.plus(KEEP_WARM_AFTER_USE).isBefore(now)) {
+          if (policy.refreshDue(entry.token, entry.fetchedAt, now) && !now.isBefore(entry.nextAttempt)) {
             start(key, entry);
           }
         } else if (!policy.usable(entry.token, now) && entry.lastUsed.plus(IDLE_EVICTION).isBefore(now)) {
@@ -153,8 +154,11 @@ public final class TokenCache<K> {
     return entries.computeIfAbsent(key, k -> new Entry(clock.instant()));
   }
 
-  /** Caller holds the entry's monitor. The future is published before the fetch can complete. */
-  private void start(K key, Entry entry) {
+  /**
+   * Caller holds the entry's monitor. The future is published before the fetch can complete; the fetch may run on the
+   * calling thread (then it is already complete and no longer in flight on return).
+   */
+  private CompletableFuture<CachedToken> start(K key, Entry entry) {
     CompletableFuture<CachedToken> result = new CompletableFuture<>();
     entry.inFlight = result;
     try {
@@ -163,6 +167,7 @@ public final class TokenCache<K> {
       entry.inFlight = null;
       result.completeExceptionally(new TokenUnavailableException("sidecar is shutting down"));
     }
+    return result;
   }
 
   private void runFetch(K key, Entry entry, CompletableFuture<CachedToken> result) {
@@ -179,7 +184,6 @@ public final class TokenCache<K> {
       if (token != null) {
         entry.token = token;
         entry.fetchedAt = now;
-        entry.usedSinceFetch = false;
         entry.failures = 0;
         entry.lastFailure = null;
         entry.nextAttempt = Instant.MIN;
@@ -206,7 +210,6 @@ public final class TokenCache<K> {
     CachedToken token;
     Instant fetchedAt;
     CompletableFuture<CachedToken> inFlight;
-    boolean usedSinceFetch;
     boolean pinned;
     Instant lastUsed;
     int failures;
