@@ -41,6 +41,17 @@ class SidecarJarIT {
       assertThat(run.exitValue()).as(output).isZero();
       assertThat(google.issuedAccessTokens).contains(output);
 
+      var client = java.net.http.HttpClient.newHttpClient();
+      var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + sidecar.port
+          + "/computeMetadata/v1/instance/service-accounts/default/token")).header("Metadata-Flavor", "Google").build();
+      List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> burst = new java.util.ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        burst.add(client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofString()));
+      }
+      for (var response : burst) {
+        assertThat(response.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      }
+
       sidecar.process.destroy();
       assertThat(sidecar.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
       String log = Files.readString(sidecar.log);
