@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import java.util.Arrays;
 import java.util.List;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -34,6 +35,11 @@ public final class SidecarServer implements AutoCloseable {
       config.router.treatMultipleSlashesAsSingleSlash = false;
       config.http.generateEtags = false;
       config.jetty.threadPool = pool;
+      // Jetty aborts in-flight requests on stop unless a GracefulHandler tracks them.
+      config.jetty.modifyServer(server -> {
+        server.setStopTimeout(3_000);
+        server.insertHandler(new GracefulHandler());
+      });
       config.jetty.modifyHttpConfiguration(http -> {
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);

@@ -4,7 +4,6 @@ import com.google.api.client.http.HttpResponseException;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Optional;
@@ -29,17 +28,17 @@ public final class FailureDescription {
         return clip(endpoint(http) + " answered HTTP " + http.getStatusCode()
             + googleMessage(http.getContent()).map(m -> ": " + m).orElse(""));
       }
-      if (cause instanceof SocketTimeoutException) {
-        return clip("timed out talking to Google: " + cause.getMessage());
-      }
-      if (cause instanceof ConnectException || cause instanceof java.nio.channels.ClosedChannelException) {
-        return clip("cannot connect to Google: " + Optional.ofNullable(cause.getMessage()).orElse("connection refused"));
+      if (cause instanceof SocketTimeoutException || cause instanceof java.net.SocketException
+          || cause instanceof SSLException) {
+        // JdkHttpTransport's messages name the Google host and what went wrong
+        return clip(cause.getMessage());
       }
       if (cause instanceof UnknownHostException) {
-        return clip("cannot resolve Google endpoint " + cause.getMessage());
+        return clip("cannot resolve " + cause.getMessage());
       }
-      if (cause instanceof SSLException) {
-        return clip("TLS failure talking to Google: " + cause.getMessage());
+      if (cause instanceof com.google.gson.JsonParseException
+          || cause instanceof com.google.gson.stream.MalformedJsonException) {
+        return "Google answered with malformed JSON";
       }
     }
     // google-auth's own exceptions (STS errors as OAuthException, a missing subject token file, a response it could

@@ -57,17 +57,20 @@ public final class JdkHttpTransport extends HttpTransport {
 
   @Override
   protected LowLevelHttpRequest buildRequest(String method, String url) {
-    return new Request(method, route.apply(URI.create(url)));
+    URI target = URI.create(url);
+    return new Request(method, route.apply(target), target.getHost());
   }
 
   private final class Request extends LowLevelHttpRequest {
     private final String method;
     private final URI uri;
+    private final String host;
     private final List<String[]> headers = new ArrayList<>();
 
-    Request(String method, URI uri) {
+    Request(String method, URI uri, String host) {
       this.method = method;
       this.uri = uri;
+      this.host = host;
     }
 
     @Override
@@ -98,10 +101,18 @@ public final class JdkHttpTransport extends HttpTransport {
       try {
         return new Response(client.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray()));
       } catch (HttpTimeoutException e) {
-        throw new java.net.SocketTimeoutException("no answer from " + uri.getHost() + " within " + timeout.toMillis() + " ms");
+        throw new java.net.SocketTimeoutException("no answer from " + host + " within " + timeout.toMillis() + " ms");
+      } catch (java.net.ConnectException e) {
+        throw new java.net.ConnectException("cannot connect to " + host + ": "
+            + (e.getMessage() == null ? "connection refused" : e.getMessage()));
+      } catch (javax.net.ssl.SSLException e) {
+        throw new javax.net.ssl.SSLException("TLS failure talking to " + host + ": " + e.getMessage());
+      } catch (IOException e) {
+        // e.g. a pooled keep-alive connection the server closed: the JDK reports only what the parser saw
+        throw new java.net.SocketException("connection to " + host + " failed: " + e.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while calling " + uri.getHost());
+        throw new InterruptedIOException("interrupted while calling " + host);
       }
     }
   }
