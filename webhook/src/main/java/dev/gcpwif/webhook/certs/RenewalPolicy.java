@@ -80,8 +80,8 @@ final class RenewalPolicy {
       return "the current one is not signed by the current CA";
     }
     if (due(serving.certificate(), settings.certRenewBefore(), now)) {
-      return "the current one expires " + serving.notAfter() + ", renewal is due " + settings.certRenewBefore()
-          + " before";
+      return "the current one expires " + serving.notAfter() + ", renewal is due "
+          + hours(settings.certRenewBefore()) + " before";
     }
     if (!serving.keyMatchesCertificate()) {
       return "the stored key does not belong to the stored certificate";
@@ -99,6 +99,11 @@ final class RenewalPolicy {
 
   private CertifiedKey newServing(CertifiedKey authority, Instant now) {
     return issuer.newServingCertificate(authority, settings.dnsNames(), now, settings.certValidity());
+  }
+
+  /** The unit the flags and cert-manager use. */
+  private static String hours(Duration duration) {
+    return duration.toSeconds() % 3600 == 0 ? duration.toHours() + "h" : duration.toString();
   }
 
   private static boolean due(X509Certificate certificate, Duration renewBefore, Instant now) {

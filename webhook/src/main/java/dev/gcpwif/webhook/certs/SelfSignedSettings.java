@@ -50,6 +50,12 @@ public record SelfSignedSettings(
     }
   }
 
+  /** The same settings writing the serving pair elsewhere. */
+  public SelfSignedSettings withFiles(Path newCertFile, Path newKeyFile) {
+    return new SelfSignedSettings(namespace, secretName, webhookConfigName, serviceName, clusterDomain, caValidity,
+        caRenewBefore, certValidity, certRenewBefore, newCertFile, newKeyFile);
+  }
+
   /** The names a client may use for the Service; the API server itself dials {@code <service>.<namespace>.svc}. */
   public List<String> dnsNames() {
     String svc = serviceName + "." + namespace + ".svc";
