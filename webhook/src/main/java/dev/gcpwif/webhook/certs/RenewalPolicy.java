@@ -56,9 +56,11 @@ final class RenewalPolicy {
         reasons.add("dropped the retired CA \"" + old.getSubjectX500Principal().getName() + "\": it expired");
       }
     }
-    if (due(authority.certificate(), settings.caRenewBefore(), now) || !authority.keyMatchesCertificate()) {
-      reasons.add("rotated the CA: it expires " + authority.notAfter() + ", renewal is due "
-          + settings.caRenewBefore() + " before");
+    String authorityProblem = due(authority.certificate(), settings.caRenewBefore(), now)
+        ? "it expires " + authority.notAfter() + ", renewal is due " + hours(settings.caRenewBefore()) + " before"
+        : authority.keyMatchesCertificate() ? null : "the stored CA key does not belong to the CA certificate";
+    if (authorityProblem != null) {
+      reasons.add("rotated the CA: " + authorityProblem);
       retired.clear();
       if (expiresAfter(authority.certificate(), now)) {
         retired.add(authority.certificate());
