@@ -6,11 +6,14 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Turns a request body into an AdmissionReview, or explains in one line why it is not one. */
 public final class AdmissionReviewParser {
   static final String API_VERSION = "admission.k8s.io/v1";
   static final String KIND = "AdmissionReview";
+
+  private static final JsonMapper STRICT_JSON = JsonMapper.builder().build();
 
   private final KubernetesSerialization serialization;
 
@@ -24,7 +27,8 @@ public final class AdmissionReviewParser {
     }
     JsonNode tree;
     try {
-      tree = serialization.unmarshal(body, JsonNode.class);
+      // Strict JSON first: KubernetesSerialization would also accept YAML, which no API server sends.
+      tree = STRICT_JSON.readTree(body);
     } catch (RuntimeException e) {
       throw new MalformedAdmissionReviewException("body is not valid JSON: " + firstLine(e.getMessage()));
     }
