@@ -113,7 +113,7 @@ public final class ServeCommand implements Callable<Integer> {
     WebhookSettings settings = mutationOptions.toSettings();
     WebhookMetrics metrics = new WebhookMetrics();
     InformerServiceAccounts serviceAccounts = new InformerServiceAccounts(client, informerResync);
-    registerMetrics(metrics, tls, serviceAccounts);
+    registerInformerMetrics(metrics, serviceAccounts);
     PodMutator mutator = new PodMutator(settings);
     AdmissionHandler admissions = new AdmissionHandler(mutator::mutate, serviceAccounts, settings.annotationPrefix(),
         new KubernetesSerialization());
@@ -160,18 +160,11 @@ public final class ServeCommand implements Callable<Integer> {
     return Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
   }
 
-  private static void registerMetrics(WebhookMetrics metrics, ReloadingServerTls tls, InformerServiceAccounts accounts) {
+  private static void registerInformerMetrics(WebhookMetrics metrics, InformerServiceAccounts accounts) {
     metrics.registerGauge("webhook_serviceaccount_informer_synced",
         "1 once the ServiceAccount cache has completed its first list.", () -> accounts.hasSynced() ? 1 : 0);
     metrics.registerCounter("webhook_serviceaccount_direct_reads_total",
         "ServiceAccount lookups that missed the cache and read the API server.", accounts::directReads);
-    metrics.registerCounter("webhook_tls_certificate_reloads_total",
-        "Serving certificate pairs loaded after startup.", tls::reloads);
-    metrics.registerCounter("webhook_tls_certificate_reload_failures_total",
-        "Changed certificate or key files that could not be loaded (the previous pair kept serving).",
-        tls::failedReloads);
-    metrics.registerGauge("webhook_tls_certificate_expiry_timestamp_seconds",
-        "notAfter of the serving certificate, Unix seconds.", () -> tls.currentNotAfter().getEpochSecond());
   }
 
   private static void sleep(Duration duration) {

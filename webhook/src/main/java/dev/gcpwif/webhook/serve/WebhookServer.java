@@ -31,6 +31,7 @@ public final class WebhookServer implements AutoCloseable {
     this.ready = ready;
     KubernetesSerialization serialization = new KubernetesSerialization();
     MutateEndpoint mutate = new MutateEndpoint(admissions, serialization, metrics);
+    registerTlsMetrics(metrics, tls);
     this.app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
       config.http.prefer405over404 = true;
@@ -65,6 +66,16 @@ public final class WebhookServer implements AutoCloseable {
       });
       config.routes.get("/metrics", ctx -> ctx.contentType(WebhookMetrics.CONTENT_TYPE).result(metrics.render()));
     });
+  }
+
+  private static void registerTlsMetrics(WebhookMetrics metrics, ReloadingServerTls tls) {
+    metrics.registerCounter("webhook_tls_certificate_reloads_total",
+        "Serving certificate pairs loaded after startup.", tls::reloads);
+    metrics.registerCounter("webhook_tls_certificate_reload_failures_total",
+        "Changed certificate or key files that could not be loaded (the previous pair kept serving).",
+        tls::failedReloads);
+    metrics.registerGauge("webhook_tls_certificate_expiry_timestamp_seconds",
+        "notAfter of the serving certificate, Unix seconds.", () -> tls.currentNotAfter().getEpochSecond());
   }
 
   public WebhookServer start() {
