@@ -34,6 +34,7 @@ public final class WebhookServer implements AutoCloseable {
     registerTlsMetrics(metrics, tls);
     this.app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
+      config.startup.showOldJavalinVersionWarning = false;
       config.http.prefer405over404 = true;
       config.jetty.addConnector((server, httpConfig) -> {
         HttpConfiguration https = new HttpConfiguration(httpConfig);
