@@ -1,12 +1,16 @@
 package dev.gcpwif.webhook;
 
 import dev.gcpwif.webhook.inject.InjectCommand;
+import dev.gcpwif.webhook.serve.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "webhook.jar", mixinStandardHelpOptions = true,
-    description = "Google Cloud Workload Identity Federation for Kubernetes pods outside Google Cloud.",
-    subcommands = {InjectCommand.class})
+/** Entry point of {@code webhook.jar}: {@code serve} runs the admission server, {@code inject} mutates files. */
+@Command(
+    name = "webhook.jar",
+    subcommands = {ServeCommand.class, InjectCommand.class},
+    mixinStandardHelpOptions = true,
+    description = "Google Cloud Workload Identity Federation for Kubernetes pods outside Google Cloud.")
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -16,6 +20,6 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: serve or inject");
   }
 }

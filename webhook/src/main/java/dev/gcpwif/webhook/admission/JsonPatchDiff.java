@@ -23,8 +23,13 @@ public final class JsonPatchDiff {
 
   /** Returns the JSON array of operations turning {@code before} into {@code after}; {@code []} when equal. */
   public static String diff(Pod before, Pod after) {
+    return operations(before, after).toString();
+  }
+
+  /** The same patch as a JSON array node; empty when the pods are equal. */
+  public static JsonNode operations(Pod before, Pod after) {
     JsonNode source = SERIALIZATION.convertValue(before, JsonNode.class);
     JsonNode target = SERIALIZATION.convertValue(after, JsonNode.class);
-    return JsonDiff.asJson(source, target, FLAGS).toString();
+    return JsonDiff.asJson(source, target, FLAGS);
   }
 }

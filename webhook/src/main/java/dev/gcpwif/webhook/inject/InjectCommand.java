@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import dev.gcpwif.webhook.cli.MutationOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -39,7 +40,7 @@ public final class InjectCommand implements Callable<Integer> {
       description = "File with ServiceAccounts to resolve pods against (not printed); repeatable.")
   List<String> serviceAccountFiles = new ArrayList<>();
 
-  @Mixin SettingsOptions settingsOptions;
+  @Mixin MutationOptions mutationOptions;
 
   private final InputStream stdin;
 
@@ -56,7 +57,7 @@ public final class InjectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      WebhookSettings settings = settingsOptions.toSettings();
+      WebhookSettings settings = mutationOptions.toSettings();
       ManifestInjector injector = new ManifestInjector(new PodMutator(settings));
       String yaml = injector.inject(read(files), read(serviceAccountFiles));
       out.print(yaml);

@@ -201,11 +201,12 @@ class InjectCommandTest {
   }
 
   @Test
-  void anInvalidFlagValueIsAnError() throws Exception {
+  void anInvalidFlagValueIsAUsageErrorThatNamesTheFlag() throws Exception {
     Run run = run("", "inject", "--token-expiration", "60", "-f", file("sa.yaml", SA).toString());
 
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.stderr()).contains("token expiration 60").hasLineCount(1);
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.stderr().lines().findFirst().orElseThrow())
+        .contains("--token-expiration").contains("'60'").contains("at least 600 seconds");
   }
 
   @Test
