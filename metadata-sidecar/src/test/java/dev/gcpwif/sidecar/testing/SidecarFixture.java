@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** An in-process sidecar on an ephemeral loopback port, wired to {@link FakeGoogle}. */
 public final class SidecarFixture implements AutoCloseable {
@@ -71,6 +72,7 @@ public final class SidecarFixture implements AutoCloseable {
     private Optional<Integer> lifetime = Optional.empty();
     private Optional<String> projectId = Optional.empty();
     private Duration upstreamTimeout = Duration.ofSeconds(5);
+    private OptionalInt healthPort = OptionalInt.empty();
     private RefreshPolicy policy = RefreshPolicy.defaults();
 
     public Builder directFederation() {
@@ -98,6 +100,12 @@ public final class SidecarFixture implements AutoCloseable {
       return this;
     }
 
+    /** Also serve the probes on all interfaces at this port (0: an ephemeral one). */
+    public Builder healthPort(int port) {
+      healthPort = OptionalInt.of(port);
+      return this;
+    }
+
     public Builder policy(RefreshPolicy refreshPolicy) {
       policy = refreshPolicy;
       return this;
@@ -111,7 +119,7 @@ public final class SidecarFixture implements AutoCloseable {
         Files.writeString(tokenFile, SUBJECT_TOKEN);
       }
       Path config = google.writeConfig(dir.resolve("credential-configuration.json"), tokenFile, impersonate);
-      SidecarSettings settings = new SidecarSettings(config, List.of(ListenAddress.parse("127.0.0.1:0")), projectId,
+      SidecarSettings settings = new SidecarSettings(config, List.of(ListenAddress.parse("127.0.0.1:0")), healthPort, projectId,
           Optional.empty(), List.of("https://www.googleapis.com/auth/cloud-platform"), lifetime, upstreamTimeout,
           "test-pod");
       Sidecar sidecar = Sidecar.start(settings, google.transport(upstreamTimeout), google.clock, policy);
