@@ -73,6 +73,8 @@ public final class SidecarFixture implements AutoCloseable {
     private Optional<String> projectId = Optional.empty();
     private Duration upstreamTimeout = Duration.ofSeconds(5);
     private OptionalInt healthPort = OptionalInt.empty();
+    private boolean localEndpoints;
+    private String universeDomain;
     private RefreshPolicy policy = RefreshPolicy.defaults();
 
     public Builder directFederation() {
@@ -106,6 +108,16 @@ public final class SidecarFixture implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The configuration names the fakes by address (https://127.0.0.1:PORT), with {@code universeDomain} when not
+     * null, and the sidecar uses the production transport, which sends each request where the URL says.
+     */
+    public Builder localEndpoints(String universe) {
+      localEndpoints = true;
+      universeDomain = universe;
+      return this;
+    }
+
     public Builder policy(RefreshPolicy refreshPolicy) {
       policy = refreshPolicy;
       return this;
@@ -118,11 +130,14 @@ public final class SidecarFixture implements AutoCloseable {
       if (writeToken) {
         Files.writeString(tokenFile, SUBJECT_TOKEN);
       }
-      Path config = google.writeConfig(dir.resolve("credential-configuration.json"), tokenFile, impersonate);
+      Path config = localEndpoints
+          ? google.writeLocalConfig(dir.resolve("credential-configuration.json"), tokenFile, universeDomain)
+          : google.writeConfig(dir.resolve("credential-configuration.json"), tokenFile, impersonate);
       SidecarSettings settings = new SidecarSettings(config, List.of(ListenAddress.parse("127.0.0.1:0")), healthPort, projectId,
           Optional.empty(), List.of("https://www.googleapis.com/auth/cloud-platform"), lifetime, upstreamTimeout,
           "test-pod");
-      Sidecar sidecar = Sidecar.start(settings, google.transport(upstreamTimeout), google.clock, policy);
+      Sidecar sidecar = Sidecar.start(settings,
+          localEndpoints ? google.unroutedTransport(upstreamTimeout) : google.transport(upstreamTimeout), google.clock, policy);
       return new SidecarFixture(google, dir, tokenFile, config, sidecar);
     }
   }
