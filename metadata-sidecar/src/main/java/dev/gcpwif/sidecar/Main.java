@@ -34,6 +34,12 @@ public final class Main implements Callable<Integer> {
       description = "loopback address to serve on; repeatable or comma-separated (env SIDECAR_LISTEN). Default: ${DEFAULT-VALUE}")
   List<String> listen = new ArrayList<>();
 
+  @Option(names = "--health-port", paramLabel = "PORT", defaultValue = "${env:SIDECAR_HEALTH_PORT}",
+      description = "also serve GET /healthz and /readyz (and nothing else) on this port on all interfaces, for "
+          + "kubelet probes that go to the pod IP; must differ from the --listen ports (env SIDECAR_HEALTH_PORT). "
+          + "Default: off")
+  Integer healthPort;
+
   @Option(names = "--project-id", paramLabel = "ID", defaultValue = "${env:SIDECAR_PROJECT_ID}",
       description = "project/project-id (env SIDECAR_PROJECT_ID). Default: the project of the impersonated service "
           + "account, else the configuration's quota_project_id, else not served (404)")
@@ -90,8 +96,9 @@ public final class Main implements Callable<Integer> {
       System.err.println("metadata-sidecar: " + e.getMessage());
       return EXIT_CONFIG;
     }
-    org.slf4j.LoggerFactory.getLogger(Main.class).info("serving GCE metadata on {} for {} (project {}, number {})",
-        listen, sidecar.identity().accountName().orElse("direct federated access"),
+    org.slf4j.LoggerFactory.getLogger(Main.class).info("serving GCE metadata on {}{} for {} (project {}, number {})",
+        listen, sidecar.healthPort().isPresent() ? " (probes also on *:" + sidecar.healthPort().getAsInt() + ")" : "",
+        sidecar.identity().accountName().orElse("direct federated access"),
         sidecar.identity().projectId().orElse("unknown"), sidecar.identity().numericProjectId().orElse("unknown"));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -107,7 +114,8 @@ public final class Main implements Callable<Integer> {
     for (String address : listen) {
       addresses.add(ListenAddress.parse(address));
     }
-    return new SidecarSettings(credentials, addresses, blankToEmpty(projectId), blankToEmpty(numericProjectId), scopes,
+    return new SidecarSettings(credentials, addresses,
+        healthPort == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(healthPort), blankToEmpty(projectId), blankToEmpty(numericProjectId), scopes,
         Optional.ofNullable(tokenLifetime), Duration.ofSeconds(upstreamTimeoutSeconds), hostname());
   }
 

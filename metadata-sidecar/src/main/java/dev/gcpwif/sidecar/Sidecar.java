@@ -69,10 +69,11 @@ public final class Sidecar implements AutoCloseable {
 
     SidecarServer server;
     try {
-      server = SidecarServer.start(settings.listen(), new MetadataHandler(MetadataTree.of(identity), tokens, clock), tokens);
+      server = SidecarServer.start(settings.listen(), settings.healthPort(), new MetadataHandler(MetadataTree.of(identity), tokens, clock), tokens);
     } catch (RuntimeException e) {
       fetchers.shutdownNow();
-      throw new ConfigException("cannot listen on " + settings.listen() + ": " + rootMessage(e));
+      String health = settings.healthPort().isPresent() ? " and health port " + settings.healthPort().getAsInt() : "";
+      throw new ConfigException("cannot listen on " + settings.listen() + health + ": " + rootMessage(e));
     }
     tokens.warmUp();
     ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(daemon("token-refresh"));
@@ -86,6 +87,11 @@ public final class Sidecar implements AutoCloseable {
 
   public int[] ports() {
     return server.ports();
+  }
+
+  /** The probe-only port on all interfaces, when --health-port is set. */
+  public java.util.OptionalInt healthPort() {
+    return server.healthPort();
   }
 
   public Identity identity() {

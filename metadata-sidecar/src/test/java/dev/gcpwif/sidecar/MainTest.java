@@ -24,7 +24,7 @@ class MainTest {
     assertThat(status).isZero();
     assertThat(out.toString()).contains("--credentials", "--listen", "127.0.0.1:8988", "--project-id",
         "--numeric-project-id", "--scopes", "auth/cloud-platform", "--token-lifetime",
-        "--upstream-timeout", "--log-level", "SIDECAR_LISTEN", "GOOGLE_APPLICATION_CREDENTIALS");
+        "--upstream-timeout", "--log-level", "--health-port", "SIDECAR_HEALTH_PORT", "SIDECAR_LISTEN", "GOOGLE_APPLICATION_CREDENTIALS");
   }
 
   @Test
@@ -76,6 +76,16 @@ class MainTest {
         .contains("--numeric-project-id 'my-project': expected digits only");
     assertThat(run("--credentials", "/x.json", "--token-lifetime", "60").stderr).contains("expected 600 to 43200 seconds");
     assertThat(run("--credentials", "/x.json", "--log-level", "loud").status).isEqualTo(2);
+  }
+
+  @Test
+  void healthPortEqualToAMetadataPortIsRefusedBeforeAnythingListens() {
+    Run run = run("--credentials", "/x.json", "--listen", "127.0.0.1:8988", "--health-port", "8988");
+    assertThat(run.status).isEqualTo(2);
+    assertThat(run.stderr).isEqualTo("metadata-sidecar: --health-port 8988: must differ from the metadata port of "
+        + "--listen 127.0.0.1:8988 (the probe port is open to the network, the metadata port must stay loopback-only)\n");
+    assertThat(run("--credentials", "/x.json", "--health-port", "70000").stderr)
+        .contains("--health-port 70000: port must be a number between 0 and 65535").hasLineCount(1);
   }
 
   private record Run(int status, String stderr) {}

@@ -13,14 +13,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shaded jar as a process: it starts, serves the real gcloud, and stops cleanly on SIGTERM. */
+/**
+ * The shaded jar as a process, as the image runs it (jvm.options; the fakes trusted through -Djavax.net.ssl.trustStore
+ * only, the configuration naming them by address): it starts, serves the real gcloud, mints ID tokens at the
+ * configured IAM endpoint, answers probes on the health port, and stops cleanly on SIGTERM.
+ */
 class SidecarJarIT {
   @TempDir Path dir;
 
   @Test
   void shadedJarServesGcloudAndStopsOnSigterm() throws Exception {
+    int healthPort = SidecarProcess.freePort();
     try (FakeGoogle google = new FakeGoogle();
-        SidecarProcess sidecar = SidecarProcess.start(google, dir, jvmOptions(), "--log-level", "debug")) {
+        SidecarProcess sidecar = SidecarProcess.start(google, dir, jvmOptions(), "--log-level", "debug",
+            "--health-port", String.valueOf(healthPort))) {
       sidecar.awaitOk("/readyz", Duration.ofSeconds(30));
 
       ProcessBuilder gcloud = new ProcessBuilder("/usr/lib/google-cloud-sdk/bin/gcloud", "auth", "print-access-token");
@@ -52,12 +58,34 @@ class SidecarJarIT {
         assertThat(response.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
       }
 
+      var identity = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+          + sidecar.port + "/computeMetadata/v1/instance/service-accounts/default/identity?audience=https://svc.example"))
+          .header("Metadata-Flavor", "Google").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(identity.statusCode()).as(identity.body()).isEqualTo(200);
+      // gcloud asked for its own audience's ID token while refreshing, through the same fake IAM
+      assertThat(google.issuedIdTokens).contains(identity.body());
+      assertThat(google.iamRequests("generateIdToken")).anySatisfy(call ->
+          assertThat(call.getBody().utf8()).contains("\"audience\":\"https://svc.example\""));
+
+      var ready = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + healthPort
+          + "/readyz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).isEqualTo(200);
+      var refused = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + healthPort
+          + "/computeMetadata/v1/instance/service-accounts/default/token")).header("Metadata-Flavor", "Google").build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(404);
+      assertThat(refused.body()).doesNotContain("access_token");
+
       sidecar.process.destroy();
       assertThat(sidecar.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
       String log = Files.readString(sidecar.log);
-      assertThat(log).contains("serving GCE metadata on [127.0.0.1:" + sidecar.port + "] for " + FakeGoogle.SERVICE_ACCOUNT)
+      assertThat(log).contains("serving GCE metadata on [127.0.0.1:" + sidecar.port + "] (probes also on *:" + healthPort
+          + ") for " + FakeGoogle.SERVICE_ACCOUNT)
           .contains("GET /computeMetadata/v1/instance/service-accounts/" + FakeGoogle.SERVICE_ACCOUNT + "/token -> 200");
       for (String token : google.issuedAccessTokens) {
+        assertThat(log).doesNotContain(token);
+      }
+      for (String token : google.issuedIdTokens) {
         assertThat(log).doesNotContain(token);
       }
       for (String token : google.issuedFederatedTokens) {
@@ -67,9 +95,8 @@ class SidecarJarIT {
     }
   }
 
-  /** The flags the image uses, from metadata-sidecar/jvm.options. */
-  static List<String> jvmOptions() throws Exception {
-    return Files.readAllLines(Path.of("jvm.options")).stream()
-        .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+  /** The flags the image uses, handed over as the image's entrypoint does: the launcher reads jvm.options itself. */
+  static List<String> jvmOptions() {
+    return List.of("@" + Path.of("jvm.options").toAbsolutePath());
   }
 }

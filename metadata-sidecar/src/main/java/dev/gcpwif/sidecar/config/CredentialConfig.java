@@ -66,7 +66,12 @@ public final class CredentialConfig {
       throw new ConfigException("credential configuration " + path + ": missing \"credential_source\" object");
     }
     CredentialConfig config = new CredentialConfig(path, json);
-    if (string(json, "service_account_impersonation_url").isPresent() && config.serviceAccountEmail().isEmpty()) {
+    Optional<String> impersonationUrl = string(json, "service_account_impersonation_url");
+    if (impersonationUrl.isPresent() && !isHttpsUrl(impersonationUrl.get())) {
+      throw new ConfigException("credential configuration " + path + ": \"service_account_impersonation_url\" must be "
+          + "an https URL, e.g. https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/EMAIL:generateAccessToken");
+    }
+    if (impersonationUrl.isPresent() && config.serviceAccountEmail().isEmpty()) {
       throw new ConfigException("credential configuration " + path + ": \"service_account_impersonation_url\" must end in "
           + "/serviceAccounts/EMAIL:generateAccessToken");
     }
@@ -94,6 +99,11 @@ public final class CredentialConfig {
     });
   }
 
+  /** Where generateAccessToken is called; ID tokens go to the same origin. */
+  public Optional<java.net.URI> impersonationUrl() {
+    return string(json, "service_account_impersonation_url").map(java.net.URI::create);
+  }
+
   public Optional<String> quotaProjectId() {
     return string(json, "quota_project_id");
   }
@@ -111,6 +121,15 @@ public final class CredentialConfig {
   public Optional<Path> subjectTokenFile() {
     JsonObject source = json.getAsJsonObject("credential_source");
     return string(source, "file").map(Path::of);
+  }
+
+  private static boolean isHttpsUrl(String text) {
+    try {
+      java.net.URI uri = new java.net.URI(text);
+      return "https".equals(uri.getScheme()) && uri.getHost() != null;
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
   }
 
   private static Optional<String> string(JsonObject object, String field) {

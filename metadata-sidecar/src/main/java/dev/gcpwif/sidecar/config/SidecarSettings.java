@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -12,6 +13,7 @@ import java.util.regex.Pattern;
 public record SidecarSettings(
     Path credentials,
     List<ListenAddress> listen,
+    OptionalInt healthPort,
     Optional<String> projectId,
     Optional<String> numericProjectId,
     List<String> scopes,
@@ -31,6 +33,18 @@ public record SidecarSettings(
   public void validate() throws ConfigException {
     if (listen.isEmpty()) {
       throw new ConfigException("--listen: at least one loopback HOST:PORT is required");
+    }
+    if (healthPort.isPresent()) {
+      int port = healthPort.getAsInt();
+      if (port < 0 || port > 65535) {
+        throw new ConfigException("--health-port " + port + ": port must be a number between 0 and 65535");
+      }
+      for (ListenAddress address : listen) {
+        if (port != 0 && address.port() == port) {
+          throw new ConfigException("--health-port " + port + ": must differ from the metadata port of --listen "
+              + address + " (the probe port is open to the network, the metadata port must stay loopback-only)");
+        }
+      }
     }
     if (scopes.isEmpty()) {
       throw new ConfigException("--scopes: at least one OAuth scope is required");

@@ -5,6 +5,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.ServerConnector;
@@ -12,7 +13,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The HTTP side: probes and metadata paths on every loopback listener, a few threads in total. */
+/**
+ * The HTTP side: probes and metadata paths on every loopback listener, and optionally the probes alone on a port open
+ * on every interface (for the kubelet); a few threads in total.
+ */
 public final class SidecarServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SidecarServer.class);
   // Clients hit a cached answer in microseconds; a waiting cold-cache request holds a thread for at most the fetch wait.
@@ -24,7 +28,9 @@ public final class SidecarServer implements AutoCloseable {
     this.app = app;
   }
 
-  public static SidecarServer start(List<ListenAddress> listeners, MetadataHandler metadata, TokenService tokens) {
+  /** @param healthPort where the probes alone are served on all interfaces; empty: on the loopback listeners only */
+  public static SidecarServer start(List<ListenAddress> listeners, OptionalInt healthPort, MetadataHandler metadata,
+      TokenService tokens) {
     QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
     pool.setName("http");
     pool.setReservedThreads(0);
@@ -39,6 +45,7 @@ public final class SidecarServer implements AutoCloseable {
       config.jetty.modifyServer(server -> {
         server.setStopTimeout(3_000);
         server.insertHandler(new GracefulHandler());
+        server.insertHandler(new HealthOnlyGate());
       });
       config.jetty.modifyHttpConfiguration(http -> {
         http.setSendServerVersion(false);
@@ -52,6 +59,13 @@ public final class SidecarServer implements AutoCloseable {
           return connector;
         });
       }
+      healthPort.ifPresent(port -> config.jetty.addConnector((server, http) -> {
+        ServerConnector connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
+        connector.setName(HealthOnlyGate.CONNECTOR_NAME);
+        connector.setHost(null); // the wildcard address: IPv4 and IPv6 pod IPs alike
+        connector.setPort(port);
+        return connector;
+      }));
       config.routes.before(ctx -> ctx.header(MetadataHandler.FLAVOR, "Google"));
       config.routes.before(SidecarServer::rejectForwarded);
       config.routes.get("/healthz", ctx -> MetadataHandler.text(ctx, 200, "ok\n"));
@@ -88,10 +102,19 @@ public final class SidecarServer implements AutoCloseable {
     }
   }
 
+  /** The metadata listeners' ports, in the order given. */
   public int[] ports() {
     return Arrays.stream(app.jettyServer().server().getConnectors())
+        .filter(c -> !HealthOnlyGate.CONNECTOR_NAME.equals(c.getName()))
         .mapToInt(c -> ((ServerConnector) c).getLocalPort())
         .toArray();
+  }
+
+  public OptionalInt healthPort() {
+    return Arrays.stream(app.jettyServer().server().getConnectors())
+        .filter(c -> HealthOnlyGate.CONNECTOR_NAME.equals(c.getName()))
+        .mapToInt(c -> ((ServerConnector) c).getLocalPort())
+        .findFirst();
   }
 
   public int port() {

@@ -63,8 +63,14 @@ public final class SidecarBench {
     LoadClient.Result sidecarResult;
     long sidecarRssIdle;
     long sidecarRss;
+    List<String> loadJvm = new ArrayList<>(jvm);
+    Path classLog = dir.resolve("class-load.log");
+    if (Boolean.getBoolean("bench.nmt")) {
+      // NMT adds a few MiB of its own; the RSS of this run is then not the image's
+      loadJvm.addAll(List.of("-XX:NativeMemoryTracking=summary", "-Xlog:class+load=info:file=" + classLog));
+    }
     try (FakeGoogle google = new FakeGoogle();
-        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "load"), jvm)) {
+        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "load"), loadJvm)) {
       sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
       sidecarRssIdle = sidecar.rssKib();
       LoadClient.run(sidecar.port, TOKEN, connections, requests / 10);
@@ -74,6 +80,7 @@ public final class SidecarBench {
         Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
             String.valueOf(sidecar.process.pid()), "VM.native_memory", "summary").inheritIO().start();
         jcmd.waitFor(30, TimeUnit.SECONDS);
+        printClassesByLibrary(classLog);
       }
       if (google.stsRequests.size() != 1) {
         throw new IllegalStateException("expected every token request to be served from the cache");
@@ -115,6 +122,42 @@ public final class SidecarBench {
     }
     return Files.readAllLines(Path.of("jvm.options")).stream()
         .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+  }
+
+  /** Loaded classes per library (a proxy for each one's share of metaspace and CDS space). */
+  private static void printClassesByLibrary(Path classLog) throws Exception {
+    java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+    int total = 0;
+    for (String line : Files.readAllLines(classLog)) {
+      int start = line.indexOf("[class,load] ");
+      if (start < 0) {
+        continue;
+      }
+      String name = line.substring(start + 13).split(" ", 2)[0];
+      counts.merge(library(name), 1, Integer::sum);
+      total++;
+    }
+    System.out.println("loaded classes by library (total " + total + "):");
+    int all = total;
+    counts.entrySet().stream().sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed())
+        .forEach(e -> System.out.printf("  %-28s %5d (%.0f %%)%n", e.getKey(), e.getValue(), 100.0 * e.getValue() / all));
+  }
+
+  private static String library(String className) {
+    String[][] prefixes = {{"java.", "JDK"}, {"javax.", "JDK"}, {"jdk.", "JDK"}, {"sun.", "JDK"}, {"com.sun.", "JDK"},
+        {"org.eclipse.jetty.", "Jetty"}, {"jakarta.", "Jakarta Servlet"}, {"io.javalin.", "Javalin"},
+        {"kotlin.", "Kotlin stdlib"}, {"com.google.common.", "Guava"}, {"com.google.auth.", "google-auth"},
+        {"com.google.api.client.", "google-http-client"}, {"com.google.gson.", "Gson"},
+        {"org.apache.http.", "Apache HttpClient"}, {"io.grpc.", "gRPC context"}, {"io.opencensus.", "OpenCensus"},
+        {"com.google.auto.", "AutoValue"}, {"picocli.", "picocli"}, {"org.slf4j.", "SLF4J"},
+        {"dev.gcpwif.", "metadata-sidecar"}};
+    for (String[] prefix : prefixes) {
+      if (className.startsWith(prefix[0])) {
+        return prefix[1];
+      }
+    }
+    int dot = className.lastIndexOf('.');
+    return dot < 0 ? className : className.substring(0, dot);
   }
 
   private static void awaitPort(int port) throws Exception {

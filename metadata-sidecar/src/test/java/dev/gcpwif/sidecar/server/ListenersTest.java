@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ class ListenersTest {
       Path token = Files.writeString(dir.resolve("token"), "t");
       Path config = google.writeConfig(dir.resolve("config.json"), token, true);
       SidecarSettings settings = new SidecarSettings(config,
-          List.of(ListenAddress.parse("127.0.0.1:0"), ListenAddress.parse("localhost:0")), Optional.empty(),
+          List.of(ListenAddress.parse("127.0.0.1:0"), ListenAddress.parse("localhost:0")), OptionalInt.empty(), Optional.empty(),
           Optional.empty(), List.of("https://www.googleapis.com/auth/cloud-platform"), Optional.empty(),
           Duration.ofSeconds(5), "pod");
       try (Sidecar sidecar = Sidecar.start(settings, google.transport(Duration.ofSeconds(5)), google.clock,

@@ -90,7 +90,20 @@ public final class FakeGoogle implements AutoCloseable {
     return iamRequests.stream().filter(r -> r.getTarget().endsWith(":" + method)).toList();
   }
 
+  /** Routes Google's real host names to the fakes: for configurations written by {@link #writeConfig(Path, Path, boolean)}. */
   public HttpTransportFactory transport(Duration timeout) {
+    return transport(timeout, this::route);
+  }
+
+  /**
+   * The production transport (no rerouting) trusting the fake CA: for configurations that name the fakes' own
+   * addresses, {@link #writeLocalConfig}.
+   */
+  public HttpTransportFactory unroutedTransport(Duration timeout) {
+    return transport(timeout, uri -> uri);
+  }
+
+  private HttpTransportFactory transport(Duration timeout, java.util.function.UnaryOperator<URI> route) {
     SSLContext tls;
     try {
       tls = SSLContext.getInstance("TLS");
@@ -99,7 +112,7 @@ public final class FakeGoogle implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     JdkHttpTransport transport = new JdkHttpTransport(
-        JdkHttpTransport.clientBuilder(timeout).sslContext(tls).build(), timeout, this::route);
+        JdkHttpTransport.clientBuilder(timeout).sslContext(tls).build(), timeout, route);
     return () -> transport;
   }
 
@@ -131,6 +144,21 @@ public final class FakeGoogle implements AutoCloseable {
   public Path writeConfig(Path file, Path tokenFile, boolean impersonate) throws IOException {
     return writeConfig(file, tokenFile, impersonate ? "https://" + IAM_HOST + "/v1/projects/-/serviceAccounts/"
         + SERVICE_ACCOUNT + ":generateAccessToken" : null, "https://" + STS_HOST + "/v1/token");
+  }
+
+  /**
+   * A configuration naming the fakes by address (as a private-endpoint or other-universe configuration names its own
+   * hosts), impersonating {@link #SERVICE_ACCOUNT}; {@code universeDomain} is written when not null.
+   */
+  public Path writeLocalConfig(Path file, Path tokenFile, String universeDomain) throws IOException {
+    writeConfig(file, tokenFile, "https://127.0.0.1:" + iam.getPort() + "/v1/projects/-/serviceAccounts/" + SERVICE_ACCOUNT
+        + ":generateAccessToken", "https://127.0.0.1:" + sts.getPort() + "/v1/token");
+    if (universeDomain != null) {
+      JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      json.addProperty("universe_domain", universeDomain);
+      Files.writeString(file, json.toString());
+    }
+    return file;
   }
 
   public Path writeConfig(Path file, Path tokenFile, String impersonationUrl, String tokenUrl) throws IOException {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** An in-process sidecar on an ephemeral loopback port, wired to {@link FakeGoogle}. */
 public final class SidecarFixture implements AutoCloseable {
@@ -71,6 +72,9 @@ public final class SidecarFixture implements AutoCloseable {
     private Optional<Integer> lifetime = Optional.empty();
     private Optional<String> projectId = Optional.empty();
     private Duration upstreamTimeout = Duration.ofSeconds(5);
+    private OptionalInt healthPort = OptionalInt.empty();
+    private boolean localEndpoints;
+    private String universeDomain;
     private RefreshPolicy policy = RefreshPolicy.defaults();
 
     public Builder directFederation() {
@@ -98,6 +102,22 @@ public final class SidecarFixture implements AutoCloseable {
       return this;
     }
 
+    /** Also serve the probes on all interfaces at this port (0: an ephemeral one). */
+    public Builder healthPort(int port) {
+      healthPort = OptionalInt.of(port);
+      return this;
+    }
+
+    /**
+     * The configuration names the fakes by address (https://127.0.0.1:PORT), with {@code universeDomain} when not
+     * null, and the sidecar uses the production transport, which sends each request where the URL says.
+     */
+    public Builder localEndpoints(String universe) {
+      localEndpoints = true;
+      universeDomain = universe;
+      return this;
+    }
+
     public Builder policy(RefreshPolicy refreshPolicy) {
       policy = refreshPolicy;
       return this;
@@ -110,11 +130,14 @@ public final class SidecarFixture implements AutoCloseable {
       if (writeToken) {
         Files.writeString(tokenFile, SUBJECT_TOKEN);
       }
-      Path config = google.writeConfig(dir.resolve("credential-configuration.json"), tokenFile, impersonate);
-      SidecarSettings settings = new SidecarSettings(config, List.of(ListenAddress.parse("127.0.0.1:0")), projectId,
+      Path config = localEndpoints
+          ? google.writeLocalConfig(dir.resolve("credential-configuration.json"), tokenFile, universeDomain)
+          : google.writeConfig(dir.resolve("credential-configuration.json"), tokenFile, impersonate);
+      SidecarSettings settings = new SidecarSettings(config, List.of(ListenAddress.parse("127.0.0.1:0")), healthPort, projectId,
           Optional.empty(), List.of("https://www.googleapis.com/auth/cloud-platform"), lifetime, upstreamTimeout,
           "test-pod");
-      Sidecar sidecar = Sidecar.start(settings, google.transport(upstreamTimeout), google.clock, policy);
+      Sidecar sidecar = Sidecar.start(settings,
+          localEndpoints ? google.unroutedTransport(upstreamTimeout) : google.transport(upstreamTimeout), google.clock, policy);
       return new SidecarFixture(google, dir, tokenFile, config, sidecar);
     }
   }

@@ -37,10 +37,7 @@ public final class SidecarProcess implements AutoCloseable {
       throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run mvn package first");
     }
     Path tokenFile = Files.writeString(dir.resolve("token"), SidecarFixture.SUBJECT_TOKEN);
-    Path config = google.writeConfig(dir.resolve("credential-configuration.json"), tokenFile,
-        "https://127.0.0.1:" + google.iam.getPort() + "/v1/projects/-/serviceAccounts/" + FakeGoogle.SERVICE_ACCOUNT
-            + ":generateAccessToken",
-        "https://127.0.0.1:" + google.sts.getPort() + "/v1/token");
+    Path config = google.writeLocalConfig(dir.resolve("credential-configuration.json"), tokenFile, null);
     char[] password = "changeit".toCharArray();
     Path trustStore = google.writeTrustStore(dir.resolve("trust.p12"), password);
     int port = freePort();
