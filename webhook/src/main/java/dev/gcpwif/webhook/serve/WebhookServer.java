@@ -5,8 +5,10 @@ import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import dev.gcpwif.webhook.tls.ReloadingServerTls;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -28,6 +30,15 @@ public final class WebhookServer implements AutoCloseable {
 
   public WebhookServer(String host, int port, ReloadingServerTls tls, AdmissionHandler admissions, BooleanSupplier ready,
       WebhookMetrics metrics, Duration shutdownGrace) {
+    this(host, port, tls, admissions, ready, metrics, shutdownGrace, routes -> {});
+  }
+
+  /**
+   * With {@code extraRoutes} registered next to the webhook's own: the benchmark adds a fixed-answer endpoint, so
+   * that its baseline runs through the same Jetty, TLS and Javalin as {@code /mutate}.
+   */
+  public WebhookServer(String host, int port, ReloadingServerTls tls, AdmissionHandler admissions, BooleanSupplier ready,
+      WebhookMetrics metrics, Duration shutdownGrace, Consumer<RoutesConfig> extraRoutes) {
     this.ready = ready;
     KubernetesSerialization serialization = new KubernetesSerialization();
     MutateEndpoint mutate = new MutateEndpoint(admissions, serialization, metrics);
@@ -66,6 +77,7 @@ public final class WebhookServer implements AutoCloseable {
         }
       });
       config.routes.get("/metrics", ctx -> ctx.contentType(WebhookMetrics.CONTENT_TYPE).result(metrics.render()));
+      extraRoutes.accept(config.routes);
     });
   }
 

@@ -1,0 +1,40 @@
+package dev.gcpwif.webhook.bench;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Realistic pod CREATE reviews as the API server sends them (the replicaset-controller fixture: managedFields,
+ * owner references, projected token volume, resources, security context) with the container repeated N times.
+ */
+final class AdmissionReviews {
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  private AdmissionReviews() {}
+
+  static byte[] podCreate(int containers) throws IOException {
+    String fixture;
+    try (InputStream in = AdmissionReviews.class.getResourceAsStream("/admission/pod-create-from-replicaset.json")) {
+      fixture = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    AdmissionReview review = SERIALIZATION.unmarshal(fixture, AdmissionReview.class);
+    Pod pod = SERIALIZATION.convertValue(review.getRequest().getObject(), Pod.class);
+    Container template = pod.getSpec().getContainers().get(0);
+    List<Container> copies = new ArrayList<>();
+    for (int i = 0; i < containers; i++) {
+      copies.add(new ContainerBuilder(template).withName(i == 0 ? template.getName() : template.getName() + "-" + i)
+          .build());
+    }
+    pod.getSpec().setContainers(copies);
+    review.getRequest().setObject(pod);
+    return SERIALIZATION.asJson(review).getBytes(StandardCharsets.UTF_8);
+  }
+}
