@@ -21,6 +21,6 @@ if [[ "${1:-all}" != informer ]]; then
   java -Xmx512m -cp "$classpath" "${props[@]}" dev.gcpwif.webhook.bench.WebhookBench
 fi
 if [[ "${1:-all}" != admission ]]; then
-  java -Xmx1g -XX:+UseG1GC -cp "$classpath" -Dbench.accounts="${BENCH_ACCOUNTS:-10000}" \
+  java -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$classpath" -Dbench.accounts="${BENCH_ACCOUNTS:-10000}" \
     dev.gcpwif.webhook.bench.InformerBench
 fi
