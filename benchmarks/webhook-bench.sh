@@ -2,7 +2,7 @@
 # Webhook benchmark: POST /mutate admissions/s and p50/p99/p99.9 over HTTPS keep-alive for pods with 1, 5 and 20
 # containers, at fixed offered rates (open loop) and at saturation, versus a fixed-answer endpoint in the same server;
 # RSS of the webhook JVM; then the ServiceAccount informer with 10,000 accounts in fabric8's mock API server.
-# Loopback only; bounded in time (about 4 minutes with the defaults) and in request count.
+# Loopback only; bounded in time (about 5 minutes with the defaults on 2 cores) and in request count.
 #   benchmarks/webhook-bench.sh                                  # server with the image's flags, 512 MiB "limit"
 #   BENCH_JVM="" benchmarks/webhook-bench.sh                     # JVM defaults, for comparison
 #   BENCH_SECONDS=10 BENCH_RATES=500,2000 BENCH_CONTAINERS=5 benchmarks/webhook-bench.sh
