@@ -169,6 +169,25 @@ class WebhookServerTest {
   }
 
   @Test
+  void extraRoutesAreServedOnTheSameTlsListenerNextToMutate() throws Exception {
+    TestTls.write(TLS.leaf(KeyKind.EC_PKCS8, "webhook"), KeyKind.EC_PKCS8, dir.resolve("tls.crt"), dir.resolve("tls.key"));
+    tls = new ReloadingServerTls(dir.resolve("tls.crt"), dir.resolve("tls.key"));
+    server = new WebhookServer("127.0.0.1", 0, tls, new AdmissionHandler(TestMutations.annotateWhenOptedIn(),
+        (ns, name) -> Optional.of(TestMutations.optedIn(ns, name)), "cloud.google.com", SERIALIZATION), ready::get,
+        metrics, Duration.ofSeconds(5), routes -> routes.post("/fixed", ctx -> ctx.result("fixed answer"))).start();
+
+    try (Response fixed = client.newCall(new Request.Builder().url(url("/fixed"))
+        .post(RequestBody.create(new byte[0], JSON)).build()).execute()) {
+      assertThat(fixed.code()).isEqualTo(200);
+      assertThat(fixed.body().string()).isEqualTo("fixed answer");
+    }
+    try (Response response = post(resource("pod-create-from-replicaset.json"), "application/json")) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).contains("\"patchType\":\"JSONPatch\"");
+    }
+  }
+
+  @Test
   void serviceAccountLookupFailureGets503SoThatFailurePolicyApplies() throws Exception {
     start(KeyKind.EC_PKCS8, new AdmissionHandler(TestMutations.annotateWhenOptedIn(), (ns, name) -> {
       throw new ServiceAccountLookupException("cannot read ServiceAccount " + ns + "/" + name + " (HTTP 0)", null);
