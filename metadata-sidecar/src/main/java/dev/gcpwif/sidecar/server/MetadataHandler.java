@@ -30,13 +30,21 @@ public final class MetadataHandler {
     this.clock = clock;
   }
 
+  /** Answers 403 to a metadata path without {@code Metadata-Flavor: Google}; true when it did. */
+  static boolean refusedWithoutFlavor(Context ctx) {
+    String path = ctx.path();
+    if ((path.equals(METADATA_PREFIX) || path.startsWith(METADATA_PREFIX + "/"))
+        && !"Google".equals(ctx.header(FLAVOR))) {
+      text(ctx, 403, "Missing required header \"Metadata-Flavor: Google\".\n");
+      return true;
+    }
+    return false;
+  }
+
   public void handle(Context ctx) {
     String path = ctx.path();
-    if (path.equals(METADATA_PREFIX) || path.startsWith(METADATA_PREFIX + "/")) {
-      if (!"Google".equals(ctx.header(FLAVOR))) {
-        text(ctx, 403, "Missing required header \"Metadata-Flavor: Google\".\n");
-        return;
-      }
+    if (refusedWithoutFlavor(ctx)) {
+      return;
     }
     Optional<MetadataNode> found = tree.find(path);
     if (found.isEmpty()) {

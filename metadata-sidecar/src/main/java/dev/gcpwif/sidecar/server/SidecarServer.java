@@ -68,6 +68,12 @@ public final class SidecarServer implements AutoCloseable {
       }));
       config.routes.before(ctx -> ctx.header(MetadataHandler.FLAVOR, "Google"));
       config.routes.before(SidecarServer::rejectForwarded);
+      // Also for methods without a route: a HEAD of a metadata path was answered 200 without the header.
+      config.routes.before(ctx -> {
+        if (MetadataHandler.refusedWithoutFlavor(ctx)) {
+          ctx.skipRemainingHandlers();
+        }
+      });
       config.routes.get("/healthz", ctx -> MetadataHandler.text(ctx, 200, "ok\n"));
       config.routes.get("/readyz", ctx -> {
         if (tokens.ready()) {

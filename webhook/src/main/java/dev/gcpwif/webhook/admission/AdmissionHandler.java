@@ -73,7 +73,9 @@ public final class AdmissionHandler {
           serviceAccountName, e.getMessage());
     }
 
-    JsonNode patch = JsonPatchDiff.operations(submitted, mutated);
+    // The patch applies to the object as the API server holds it, not to the copy with the namespace filled in.
+    Pod original = (Pod) request.getObject();
+    JsonNode patch = JsonPatchDiff.operations(original, asSubmitted(mutated, original));
     if (patch.isEmpty()) {
       String why = serviceAccount.isPresent() ? "nothing to inject" : "ServiceAccount not found";
       return new AdmissionResult(allow(request, null), AdmissionOutcome.UNCHANGED, "none", dryRun, subject,
@@ -93,6 +95,17 @@ public final class AdmissionHandler {
     String namespace = copy.getMetadata().getNamespace();
     if ((namespace == null || namespace.isEmpty()) && requestNamespace != null) {
       copy.getMetadata().setNamespace(requestNamespace);
+    }
+    return copy;
+  }
+
+  /** The mutated pod with the namespace as submitted, so that the patch does not touch what the mutation did not. */
+  private Pod asSubmitted(Pod mutated, Pod original) {
+    Pod copy = serialization.clone(mutated);
+    String originalNamespace = original.getMetadata() == null ? null : original.getMetadata().getNamespace();
+    copy.getMetadata().setNamespace(originalNamespace);
+    if (original.getMetadata() == null && copy.getMetadata().equals(new ObjectMeta())) {
+      copy.setMetadata(null);
     }
     return copy;
   }

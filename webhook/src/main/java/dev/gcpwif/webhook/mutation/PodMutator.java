@@ -71,7 +71,9 @@ public final class PodMutator {
     if (pod.getSpec().getContainers() != null) {
       containers.addAll(pod.getSpec().getContainers());
     }
-    containers.removeIf(container -> identity.skipContainers().contains(container.getName()));
+    // A nameless container is invalid, but API server validation runs after mutating admission: don't fail on it.
+    containers.removeIf(container -> container.getName() != null
+        && identity.skipContainers().contains(container.getName()));
     return containers;
   }
 
