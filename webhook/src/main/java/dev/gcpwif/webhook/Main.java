@@ -1,7 +1,25 @@
 package dev.gcpwif.webhook;
 
-public final class Main {
+import dev.gcpwif.webhook.inject.InjectCommand;
+import dev.gcpwif.webhook.serve.ServeCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code webhook.jar}: {@code serve} runs the admission server, {@code inject} mutates files. */
+@Command(
+    name = "webhook.jar",
+    subcommands = {ServeCommand.class, InjectCommand.class},
+    mixinStandardHelpOptions = true,
+    description = "Google Cloud Workload Identity Federation for Kubernetes pods outside Google Cloud.")
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   public static void main(String[] args) {
-    System.out.println("webhook: not implemented yet");
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: serve or inject");
   }
 }

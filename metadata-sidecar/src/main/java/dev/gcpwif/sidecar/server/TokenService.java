@@ -1,0 +1,54 @@
+package dev.gcpwif.sidecar.server;
+
+import dev.gcpwif.sidecar.token.CachedToken;
+import dev.gcpwif.sidecar.token.TokenCache;
+import dev.gcpwif.sidecar.token.TokenUnavailableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The tokens the endpoints hand out: access tokens per scope set, ID tokens per audience when an account can mint them. */
+public final class TokenService {
+  private final TokenCache<List<String>> accessTokens;
+  private final Optional<TokenCache<String>> idTokens;
+  private final List<String> defaultScopes;
+  private final Duration maxWait;
+
+  public TokenService(TokenCache<List<String>> accessTokens, Optional<TokenCache<String>> idTokens,
+      List<String> defaultScopes, Duration maxWait) {
+    this.accessTokens = accessTokens;
+    this.idTokens = idTokens;
+    this.defaultScopes = List.copyOf(defaultScopes);
+    this.maxWait = maxWait;
+  }
+
+  public CachedToken accessToken(List<String> scopes) throws TokenUnavailableException {
+    return accessTokens.get(scopes.isEmpty() ? defaultScopes : scopes, maxWait);
+  }
+
+  public boolean canMintIdTokens() {
+    return idTokens.isPresent();
+  }
+
+  public CachedToken idToken(String audience) throws TokenUnavailableException {
+    return idTokens.orElseThrow().get(audience, maxWait);
+  }
+
+  /** Ready once a token for the default scopes is held: then every first client request is answered from the cache. */
+  public boolean ready() {
+    return accessTokens.hasUsable(defaultScopes);
+  }
+
+  public String notReadyReason() {
+    return accessTokens.lastFailure(defaultScopes).orElse("no access token obtained yet");
+  }
+
+  public void warmUp() {
+    accessTokens.keepFresh(defaultScopes);
+  }
+
+  public void refreshDue() {
+    accessTokens.refreshDue();
+    idTokens.ifPresent(TokenCache::refreshDue);
+  }
+}

@@ -1,0 +1,182 @@
+package dev.gcpwif.sidecar.bench;
+
+import dev.gcpwif.sidecar.testing.FakeGoogle;
+import dev.gcpwif.sidecar.testing.SidecarProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cached token requests per second and latency against the shaded jar, as a ratio to a static JDK server with the same
+ * JVM flags; RSS after the run; start-up to the first served request. Run by benchmarks/sidecar-bench.sh.
+ */
+public final class SidecarBench {
+  private static final String TOKEN = "/computeMetadata/v1/instance/service-accounts/default/token";
+
+  public static void main(String[] args) throws Exception {
+    int requests = Integer.getInteger("bench.requests", 100_000);
+    int connections = Integer.getInteger("bench.connections", 4);
+    List<String> baselineJvm = jvmOptions();
+    List<String> jvm = new ArrayList<>(baselineJvm);
+    Path dir = Files.createTempDirectory("sidecar-bench");
+    if (Boolean.getBoolean("bench.cds")) {
+      jvm.add("-XX:SharedArchiveFile=" + trainCdsArchive(jvm, dir));
+    }
+    System.out.println("JVM flags: " + String.join(" ", jvm));
+    System.out.println("requests: " + requests + ", keep-alive connections: " + connections);
+
+    List<Long> startups = new ArrayList<>();
+    List<Long> readies = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      try (FakeGoogle google = new FakeGoogle();
+          SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "start"), jvm)) {
+        startups.add(TimeUnit.NANOSECONDS.toMillis(sidecar.awaitOk("/healthz", Duration.ofSeconds(60))));
+        readies.add(TimeUnit.NANOSECONDS.toMillis(sidecar.awaitOk("/readyz", Duration.ofSeconds(60))));
+      }
+    }
+    System.out.printf("start to first served request (/healthz): %s ms (3 runs)%n", startups);
+    System.out.printf("start to first token cached (/readyz, incl. fake STS+IAM over TLS): %s ms%n", readies);
+
+    LoadClient.Result baseline;
+    long baselineRss;
+    int staticPort = SidecarProcess.freePort();
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(baselineJvm);
+    // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs (40 ms per request).
+    command.addAll(List.of("-Dsun.net.httpserver.nodelay=true", "-cp", System.getProperty("java.class.path"),
+        StaticServer.class.getName(), String.valueOf(staticPort)));
+    Process staticServer = new ProcessBuilder(command).inheritIO().start();
+    try {
+      awaitPort(staticPort);
+      LoadClient.run(staticPort, TOKEN, connections, requests / 10);
+      baseline = LoadClient.run(staticPort, TOKEN, connections, requests);
+      baselineRss = rss(staticServer.pid());
+    } finally {
+      staticServer.destroy();
+      staticServer.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    LoadClient.Result sidecarResult;
+    long sidecarRssIdle;
+    long sidecarRss;
+    List<String> loadJvm = new ArrayList<>(jvm);
+    Path classLog = dir.resolve("class-load.log");
+    if (Boolean.getBoolean("bench.nmt")) {
+      // NMT adds a few MiB of its own; the RSS of this run is then not the image's
+      loadJvm.addAll(List.of("-XX:NativeMemoryTracking=summary", "-Xlog:class+load=info:file=" + classLog));
+    }
+    try (FakeGoogle google = new FakeGoogle();
+        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "load"), loadJvm)) {
+      sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
+      sidecarRssIdle = sidecar.rssKib();
+      LoadClient.run(sidecar.port, TOKEN, connections, requests / 10);
+      sidecarResult = LoadClient.run(sidecar.port, TOKEN, connections, requests);
+      sidecarRss = sidecar.rssKib();
+      if (Boolean.getBoolean("bench.nmt")) {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+            String.valueOf(sidecar.process.pid()), "VM.native_memory", "summary").inheritIO().start();
+        jcmd.waitFor(30, TimeUnit.SECONDS);
+        printClassesByLibrary(classLog);
+      }
+      if (google.stsRequests.size() != 1) {
+        throw new IllegalStateException("expected every token request to be served from the cache");
+      }
+    }
+
+    System.out.println();
+    System.out.println("| server | requests/s | p50 µs | p99 µs | RSS after run |");
+    System.out.println("|---|---|---|---|---|");
+    System.out.printf("| static JDK HttpServer (baseline) | %.0f | %d | %d | %d MiB |%n", baseline.perSecond(),
+        baseline.p50Micros(), baseline.p99Micros(), baselineRss / 1024);
+    System.out.printf("| metadata-sidecar, cached token | %.0f | %d | %d | %d MiB (idle after start: %d MiB) |%n",
+        sidecarResult.perSecond(), sidecarResult.p50Micros(), sidecarResult.p99Micros(), sidecarRss / 1024,
+        sidecarRssIdle / 1024);
+    System.out.printf("| ratio sidecar / baseline | %.2f | %.2f | %.2f | |%n", sidecarResult.perSecond() / baseline.perSecond(),
+        (double) sidecarResult.p50Micros() / baseline.p50Micros(), (double) sidecarResult.p99Micros() / baseline.p99Micros());
+  }
+
+  /** Application class-data sharing: a training run dumps the classes it loaded, later starts map them. */
+  private static Path trainCdsArchive(List<String> jvm, Path dir) throws Exception {
+    Path archive = dir.resolve("metadata-sidecar.jsa");
+    List<String> training = new ArrayList<>(jvm);
+    training.add("-XX:ArchiveClassesAtExit=" + archive);
+    try (FakeGoogle google = new FakeGoogle();
+        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cds"), training)) {
+      sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
+      sidecar.awaitOk(TOKEN, Duration.ofSeconds(10));
+    }
+    if (!Files.isRegularFile(archive)) {
+      throw new IllegalStateException("no CDS archive written");
+    }
+    return archive;
+  }
+
+  private static List<String> jvmOptions() throws Exception {
+    String override = System.getProperty("bench.jvm");
+    if (override != null) {
+      return override.isBlank() ? List.of() : Arrays.asList(override.trim().split("\\s+"));
+    }
+    return Files.readAllLines(Path.of("jvm.options")).stream()
+        .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+  }
+
+  /** Loaded classes per library (a proxy for each one's share of metaspace and CDS space). */
+  private static void printClassesByLibrary(Path classLog) throws Exception {
+    java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+    int total = 0;
+    for (String line : Files.readAllLines(classLog)) {
+      int start = line.indexOf("[class,load] ");
+      if (start < 0) {
+        continue;
+      }
+      String name = line.substring(start + 13).split(" ", 2)[0];
+      counts.merge(library(name), 1, Integer::sum);
+      total++;
+    }
+    System.out.println("loaded classes by library (total " + total + "):");
+    int all = total;
+    counts.entrySet().stream().sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed())
+        .forEach(e -> System.out.printf("  %-28s %5d (%.0f %%)%n", e.getKey(), e.getValue(), 100.0 * e.getValue() / all));
+  }
+
+  private static String library(String className) {
+    String[][] prefixes = {{"java.", "JDK"}, {"javax.", "JDK"}, {"jdk.", "JDK"}, {"sun.", "JDK"}, {"com.sun.", "JDK"},
+        {"org.eclipse.jetty.", "Jetty"}, {"jakarta.", "Jakarta Servlet"}, {"io.javalin.", "Javalin"},
+        {"kotlin.", "Kotlin stdlib"}, {"com.google.common.", "Guava"}, {"com.google.auth.", "google-auth"},
+        {"com.google.api.client.", "google-http-client"}, {"com.google.gson.", "Gson"},
+        {"org.apache.http.", "Apache HttpClient"}, {"io.grpc.", "gRPC context"}, {"io.opencensus.", "OpenCensus"},
+        {"com.google.auto.", "AutoValue"}, {"picocli.", "picocli"}, {"org.slf4j.", "SLF4J"},
+        {"dev.gcpwif.", "metadata-sidecar"}};
+    for (String[] prefix : prefixes) {
+      if (className.startsWith(prefix[0])) {
+        return prefix[1];
+      }
+    }
+    int dot = className.lastIndexOf('.');
+    return dot < 0 ? className : className.substring(0, dot);
+  }
+
+  private static void awaitPort(int port) throws Exception {
+    for (int i = 0; i < 1000; i++) {
+      try (var socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+        return;
+      } catch (java.io.IOException notYet) {
+        Thread.sleep(10);
+      }
+    }
+    throw new IllegalStateException("static server did not start");
+  }
+
+  private static long rss(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    throw new IllegalStateException("no RSS");
+  }
+}

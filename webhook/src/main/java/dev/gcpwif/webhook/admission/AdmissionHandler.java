@@ -1,0 +1,160 @@
+package dev.gcpwif.webhook.admission;
+
+import dev.gcpwif.webhook.metrics.AdmissionOutcome;
+import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookup;
+import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Decides one Pod admission: looks up the pod's ServiceAccount, runs the mutation and answers with the JSONPatch from
+ * the submitted pod to the mutated one, or with a denial naming the invalid annotation.
+ *
+ * <p>The mutation is pure, so a {@code dryRun} request gets the same answer as a real one; only logs and metrics tell
+ * them apart.
+ */
+public final class AdmissionHandler {
+  static final String DEFAULT_SERVICE_ACCOUNT = "default";
+  private static final Set<String> KNOWN_MODES = Set.of("direct", "gcloud", "metadata");
+
+  private final Mutation mutation;
+  private final ServiceAccountLookup serviceAccounts;
+  private final String injectionModeAnnotation;
+  private final KubernetesSerialization serialization;
+
+  public AdmissionHandler(Mutation mutation, ServiceAccountLookup serviceAccounts, String annotationPrefix,
+      KubernetesSerialization serialization) {
+    this.mutation = mutation;
+    this.serviceAccounts = serviceAccounts;
+    this.injectionModeAnnotation = annotationPrefix + "/injection-mode";
+    this.serialization = serialization;
+  }
+
+  /**
+   * @throws ServiceAccountLookupException when the pod's ServiceAccount can be neither found nor ruled out; the caller
+   *     answers with an HTTP error so that the webhook's failurePolicy decides
+   */
+  public AdmissionResult handle(AdmissionReview review) throws ServiceAccountLookupException {
+    AdmissionRequest request = review.getRequest();
+    boolean dryRun = Boolean.TRUE.equals(request.getDryRun());
+    if (!AdmissionReviewParser.isPodCreate(request)) {
+      String what = request.getOperation() + " " + (request.getKind() == null ? "?" : request.getKind().getKind());
+      return new AdmissionResult(allow(request, null), AdmissionOutcome.UNCHANGED, "none", dryRun,
+          subjectOf(request.getNamespace(), request.getName()), "-", "not a Pod CREATE (" + what + ")");
+    }
+
+    Pod submitted = withNamespace((Pod) request.getObject(), request.getNamespace());
+    String namespace = submitted.getMetadata().getNamespace();
+    String serviceAccountName = serviceAccountNameOf(submitted);
+    String subject = subjectOf(namespace, podName(submitted.getMetadata()));
+
+    Optional<ServiceAccount> serviceAccount = serviceAccounts.find(namespace, serviceAccountName);
+    Pod mutated;
+    try {
+      mutated = mutation.apply(submitted, serviceAccount.orElse(null));
+    } catch (InvalidAnnotationException e) {
+      return new AdmissionResult(deny(request, e.getMessage()), AdmissionOutcome.DENIED, "none", dryRun, subject,
+          serviceAccountName, e.getMessage());
+    }
+
+    JsonNode patch = JsonPatchDiff.operations(submitted, mutated);
+    if (patch.isEmpty()) {
+      String why = serviceAccount.isPresent() ? "nothing to inject" : "ServiceAccount not found";
+      return new AdmissionResult(allow(request, null), AdmissionOutcome.UNCHANGED, "none", dryRun, subject,
+          serviceAccountName, why);
+    }
+    String mode = injectionMode(submitted, serviceAccount.orElse(null));
+    return new AdmissionResult(allow(request, serialization.asJson(patch)), AdmissionOutcome.MUTATED, mode, dryRun,
+        subject, serviceAccountName, patch.size() + " patch operations");
+  }
+
+  /** The API server omits metadata.namespace on pods created with an implicit namespace; the request carries it. */
+  private Pod withNamespace(Pod pod, String requestNamespace) {
+    Pod copy = serialization.clone(pod);
+    if (copy.getMetadata() == null) {
+      copy.setMetadata(new ObjectMeta());
+    }
+    String namespace = copy.getMetadata().getNamespace();
+    if ((namespace == null || namespace.isEmpty()) && requestNamespace != null) {
+      copy.getMetadata().setNamespace(requestNamespace);
+    }
+    return copy;
+  }
+
+  private static String serviceAccountNameOf(Pod pod) {
+    String name = pod.getSpec() == null ? null : pod.getSpec().getServiceAccountName();
+    if (name == null || name.isEmpty()) {
+      name = pod.getSpec() == null ? null : pod.getSpec().getServiceAccount();
+    }
+    return name == null || name.isEmpty() ? DEFAULT_SERVICE_ACCOUNT : name;
+  }
+
+  /**
+   * The mode label of the metrics: the same precedence the mutation applies (Pod annotation over ServiceAccount
+   * annotation over the {@code direct} default), read from the inputs because the mutation returns only a pod.
+   */
+  private String injectionMode(Pod pod, ServiceAccount serviceAccount) {
+    String mode = annotation(pod.getMetadata().getAnnotations());
+    if (mode == null && serviceAccount != null && serviceAccount.getMetadata() != null) {
+      mode = annotation(serviceAccount.getMetadata().getAnnotations());
+    }
+    if (mode == null) {
+      return "direct";
+    }
+    mode = mode.trim().toLowerCase(Locale.ROOT);
+    return KNOWN_MODES.contains(mode) ? mode : "other";
+  }
+
+  private String annotation(Map<String, String> annotations) {
+    return annotations == null ? null : annotations.get(injectionModeAnnotation);
+  }
+
+  private static String podName(ObjectMeta metadata) {
+    if (metadata.getName() != null && !metadata.getName().isEmpty()) {
+      return metadata.getName();
+    }
+    return metadata.getGenerateName() == null ? "<unnamed>" : metadata.getGenerateName() + "*";
+  }
+
+  private static String subjectOf(String namespace, String name) {
+    return (namespace == null || namespace.isEmpty() ? "-" : namespace) + "/" + (name == null ? "-" : name);
+  }
+
+  private static AdmissionReview allow(AdmissionRequest request, String patchJson) {
+    AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true);
+    if (patchJson != null) {
+      response.withPatchType("JSONPatch")
+          .withPatch(Base64.getEncoder().encodeToString(patchJson.getBytes(StandardCharsets.UTF_8)));
+    }
+    return review(response.build());
+  }
+
+  private static AdmissionReview deny(AdmissionRequest request, String message) {
+    // 403 like the Go webhook's controller-runtime "Denied": the pod is refused, the request itself was fine.
+    return review(new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(false)
+        .withStatus(new StatusBuilder().withCode(403).withStatus("Failure").withReason("Forbidden").withMessage(message)
+            .build())
+        .build());
+  }
+
+  private static AdmissionReview review(AdmissionResponse response) {
+    return new AdmissionReviewBuilder().withApiVersion(AdmissionReviewParser.API_VERSION)
+        .withKind(AdmissionReviewParser.KIND).withResponse(response).build();
+  }
+}

@@ -1,0 +1,89 @@
+package dev.gcpwif.webhook.admission;
+
+import io.fabric8.kubernetes.api.model.GroupVersionKind;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Turns a request body into an AdmissionReview, or explains in one line why it is not one. */
+public final class AdmissionReviewParser {
+  static final String API_VERSION = "admission.k8s.io/v1";
+  static final String KIND = "AdmissionReview";
+
+  private static final JsonMapper STRICT_JSON = JsonMapper.builder().build();
+
+  private final KubernetesSerialization serialization;
+
+  public AdmissionReviewParser(KubernetesSerialization serialization) {
+    this.serialization = serialization;
+  }
+
+  public AdmissionReview parse(String body) throws MalformedAdmissionReviewException {
+    if (body.isBlank()) {
+      throw new MalformedAdmissionReviewException("empty body: expected an admission.k8s.io/v1 AdmissionReview");
+    }
+    JsonNode tree;
+    try {
+      // Strict JSON first: KubernetesSerialization would also accept YAML, which no API server sends.
+      tree = STRICT_JSON.readTree(body);
+    } catch (RuntimeException e) {
+      throw new MalformedAdmissionReviewException("body is not valid JSON: " + firstLine(e.getMessage()));
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new MalformedAdmissionReviewException("body is not a JSON object: expected an AdmissionReview");
+    }
+    String apiVersion = text(tree, "apiVersion");
+    String kind = text(tree, "kind");
+    if (!API_VERSION.equals(apiVersion) || !KIND.equals(kind)) {
+      throw new MalformedAdmissionReviewException("expected apiVersion " + API_VERSION + " and kind " + KIND + ", got "
+          + (apiVersion == null ? "no apiVersion" : apiVersion) + " and " + (kind == null ? "no kind" : kind));
+    }
+    if (!tree.path("request").isObject()) {
+      throw new MalformedAdmissionReviewException("AdmissionReview has no request");
+    }
+    AdmissionReview review;
+    try {
+      review = serialization.unmarshal(body, AdmissionReview.class);
+    } catch (RuntimeException e) {
+      throw new MalformedAdmissionReviewException("AdmissionReview does not match the admission.k8s.io/v1 schema: "
+          + firstLine(e.getMessage()));
+    }
+    AdmissionRequest request = review.getRequest();
+    if (request.getUid() == null || request.getUid().isBlank()) {
+      throw new MalformedAdmissionReviewException("AdmissionReview request has no uid");
+    }
+    if (isPodCreate(request)) {
+      if (request.getObject() == null) {
+        throw new MalformedAdmissionReviewException("Pod CREATE request has no object");
+      }
+      if (!(request.getObject() instanceof Pod)) {
+        throw new MalformedAdmissionReviewException("request.object is not a v1 Pod although request.kind is Pod");
+      }
+    }
+    return review;
+  }
+
+  /** Only Pod creation is mutated: a pod spec's containers, volumes and env are immutable afterwards. */
+  static boolean isPodCreate(AdmissionRequest request) {
+    GroupVersionKind kind = request.getKind();
+    boolean pod = kind != null && "Pod".equals(kind.getKind()) && (kind.getGroup() == null || kind.getGroup().isEmpty());
+    boolean mainResource = request.getSubResource() == null || request.getSubResource().isEmpty();
+    return pod && mainResource && "CREATE".equals(request.getOperation());
+  }
+
+  private static String text(JsonNode tree, String field) {
+    JsonNode node = tree.get(field);
+    return node != null && node.isString() ? node.asString() : null;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    String line = message.lines().findFirst().orElse("").strip();
+    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+  }
+}

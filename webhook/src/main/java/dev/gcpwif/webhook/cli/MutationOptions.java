@@ -1,0 +1,54 @@
+package dev.gcpwif.webhook.cli;
+
+import dev.gcpwif.webhook.mutation.WebhookSettings;
+import picocli.CommandLine.Option;
+
+/**
+ * Cluster-wide mutation defaults shared by {@code serve} and {@code inject}. Flag names follow the Go webhook this
+ * project replaces, so existing deployments keep their arguments.
+ */
+public final class MutationOptions {
+  private static final WebhookSettings DEFAULTS = WebhookSettings.defaults();
+
+  @Option(
+      names = "--annotation-prefix",
+      paramLabel = "PREFIX",
+      defaultValue = "${env:WEBHOOK_ANNOTATION_PREFIX:-cloud.google.com}",
+      description = "Prefix of the ServiceAccount and Pod annotations (env WEBHOOK_ANNOTATION_PREFIX; default: ${DEFAULT-VALUE}).")
+  String annotationPrefix;
+
+  @Option(
+      names = "--token-audience",
+      paramLabel = "AUDIENCE",
+      defaultValue = "${env:WEBHOOK_TOKEN_AUDIENCE:-sts.googleapis.com}",
+      description = "Default audience of the projected ServiceAccount token (env WEBHOOK_TOKEN_AUDIENCE; default: ${DEFAULT-VALUE}).")
+  String tokenAudience;
+
+  @Option(
+      names = "--token-expiration",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:WEBHOOK_TOKEN_EXPIRATION:-86400}",
+      converter = TokenExpirationConverter.class,
+      description = "Default lifetime of the projected token in seconds, at least 600 (env WEBHOOK_TOKEN_EXPIRATION; default: ${DEFAULT-VALUE}).")
+  long tokenExpirationSeconds;
+
+  @Option(
+      names = "--token-default-mode",
+      paramLabel = "MODE",
+      defaultValue = "${env:WEBHOOK_TOKEN_DEFAULT_MODE:-0444}",
+      converter = FileModeConverter.class,
+      description = "File mode of the projected token and configuration files, octal with a leading 0 (0444) or decimal (292) (env WEBHOOK_TOKEN_DEFAULT_MODE; default: ${DEFAULT-VALUE}).")
+  int tokenDefaultMode;
+
+  @Option(
+      names = "--gcp-default-region",
+      paramLabel = "REGION",
+      defaultValue = "${env:WEBHOOK_GCP_DEFAULT_REGION}",
+      description = "Region injected as CLOUDSDK_COMPUTE_REGION when set (env WEBHOOK_GCP_DEFAULT_REGION; default: none).")
+  String gcpDefaultRegion;
+
+  public WebhookSettings toSettings() {
+    String region = gcpDefaultRegion == null || gcpDefaultRegion.isBlank() ? DEFAULTS.defaultRegion() : gcpDefaultRegion;
+    return new WebhookSettings(annotationPrefix, tokenAudience, tokenExpirationSeconds, tokenDefaultMode, region);
+  }
+}

@@ -1,0 +1,94 @@
+package dev.gcpwif.webhook.inject;
+
+import dev.gcpwif.webhook.mutation.PodMutator;
+import dev.gcpwif.webhook.mutation.WebhookSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import dev.gcpwif.webhook.cli.MutationOptions;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "inject", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Applies the webhook's mutation to manifests offline, like istioctl kube-inject: reads multi-document YAML"
+            + " with ServiceAccounts and Pods or workloads with a pod template (Deployment, StatefulSet, DaemonSet,"
+            + " ReplicaSet, Job, CronJob) and prints every document as YAML in input order, pods mutated, other"
+            + " kinds unchanged. Comments and formatting of the input are not kept.",
+        "Each pod's ServiceAccount (spec.serviceAccountName, else 'default'; namespace 'default' when unset) must"
+            + " be in the input or in a --service-account file.",
+        "Exit status: 0 on success, 1 on bad input (one line on stderr), 2 on a usage error."},
+    footer = "Example: java -jar webhook.jar inject -f service-account.yaml -f deployment.yaml | kubectl apply -f -")
+public final class InjectCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE",
+      description = "Manifest file to inject, '-' for stdin; repeatable.")
+  List<String> files = new ArrayList<>();
+
+  @Option(names = "--service-account", paramLabel = "FILE",
+      description = "File with ServiceAccounts to resolve pods against (not printed); repeatable.")
+  List<String> serviceAccountFiles = new ArrayList<>();
+
+  @Mixin MutationOptions mutationOptions;
+
+  private final InputStream stdin;
+
+  public InjectCommand() {
+    this(System.in);
+  }
+
+  InjectCommand(InputStream stdin) {
+    this.stdin = stdin;
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      WebhookSettings settings = mutationOptions.toSettings();
+      ManifestInjector injector = new ManifestInjector(new PodMutator(settings));
+      String yaml = injector.inject(read(files), read(serviceAccountFiles));
+      out.print(yaml);
+      out.flush();
+      return 0;
+    } catch (ManifestException | IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+  }
+
+  private List<ManifestInjector.Source> read(List<String> names) throws ManifestException {
+    List<ManifestInjector.Source> sources = new ArrayList<>();
+    byte[] stdinContent = null;
+    for (String name : names) {
+      try {
+        if (name.equals("-")) {
+          if (stdinContent == null) {
+            stdinContent = stdin.readAllBytes();
+          }
+          sources.add(new ManifestInjector.Source("stdin", new String(stdinContent, StandardCharsets.UTF_8)));
+        } else {
+          sources.add(new ManifestInjector.Source(name, Files.readString(Path.of(name), StandardCharsets.UTF_8)));
+        }
+      } catch (NoSuchFileException e) {
+        throw new ManifestException(name + ": no such file");
+      } catch (IOException e) {
+        throw new ManifestException(name + ": cannot read: " + e.getMessage());
+      }
+    }
+    return sources;
+  }
+}

@@ -1,0 +1,115 @@
+package dev.gcpwif.webhook.mutation;
+
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parsing and validation of annotation values; every failure names the annotation, the value and the form. */
+final class AnnotationValues {
+  static final long MIN_TOKEN_EXPIRATION_SECONDS = 600; // the API server's minimum for projected tokens
+  static final long MAX_TOKEN_EXPIRATION_SECONDS = 1L << 32;
+
+  // Pool and provider IDs are 4-32 lower-case letters, digits and dashes; WIF pools live in "global" today, but a
+  // location pattern keeps this working if Google adds regional pools.
+  private static final Pattern PROVIDER = Pattern.compile(
+      "projects/[0-9]+/locations/[a-z0-9-]+/workloadIdentityPools/[a-z0-9-]{4,32}/providers/[a-z0-9-]{4,32}");
+  private static final String IAM_PREFIX = "//iam.googleapis.com/";
+  static final String PROVIDER_FORM =
+      "projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/POOL_ID/providers/PROVIDER_ID";
+
+  // Google service account emails end in .iam.gserviceaccount.com, but default ones do not
+  // (PROJECT_NUMBER-compute@developer.gserviceaccount.com, PROJECT_ID@appspot.gserviceaccount.com): accept any
+  // plain address, and nothing that could escape the URL path it is put into.
+  private static final Pattern EMAIL =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+");
+  private static final Pattern PROJECT_FROM_EMAIL =
+      Pattern.compile("[^@]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\\.iam\\.gserviceaccount\\.com");
+  private static final Pattern PROJECT_ID =
+      Pattern.compile("([a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
+  private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern DIGITS = Pattern.compile("[0-9]{1,19}");
+
+  private AnnotationValues() {}
+
+  /** The bare provider name; the {@code //iam.googleapis.com/} audience form is accepted too, as users copy it. */
+  static String provider(String annotation, String value) throws InvalidAnnotationException {
+    String name = value.trim();
+    if (name.startsWith(IAM_PREFIX)) {
+      name = name.substring(IAM_PREFIX.length());
+    }
+    if (!PROVIDER.matcher(name).matches()) {
+      throw new InvalidAnnotationException(annotation, value, PROVIDER_FORM);
+    }
+    return name;
+  }
+
+  static String email(String annotation, String value) throws InvalidAnnotationException {
+    String email = value.trim();
+    if (!EMAIL.matcher(email).matches()) {
+      throw new InvalidAnnotationException(
+          annotation, value, "a Google service account email, like NAME@PROJECT_ID.iam.gserviceaccount.com");
+    }
+    return email;
+  }
+
+  static String audience(String annotation, String value) throws InvalidAnnotationException {
+    if (!isAudience(value)) {
+      throw new InvalidAnnotationException(annotation, value, "a non-empty token audience without whitespace");
+    }
+    return value;
+  }
+
+  static boolean isAudience(String value) {
+    return value != null && !value.isEmpty() && value.codePoints().noneMatch(c -> Character.isWhitespace(c)
+        || Character.isISOControl(c));
+  }
+
+  static long tokenExpiration(String annotation, String value) throws InvalidAnnotationException {
+    String digits = value.trim();
+    if (DIGITS.matcher(digits).matches()) {
+      long seconds = Long.parseLong(digits);
+      if (isTokenExpiration(seconds)) {
+        return seconds;
+      }
+    }
+    throw new InvalidAnnotationException(annotation, value, "a whole number of seconds between "
+        + MIN_TOKEN_EXPIRATION_SECONDS + " and " + MAX_TOKEN_EXPIRATION_SECONDS);
+  }
+
+  static boolean isTokenExpiration(long seconds) {
+    return seconds >= MIN_TOKEN_EXPIRATION_SECONDS && seconds <= MAX_TOKEN_EXPIRATION_SECONDS;
+  }
+
+  static String projectId(String annotation, String value) throws InvalidAnnotationException {
+    String id = value.trim();
+    if (!PROJECT_ID.matcher(id).matches()) {
+      throw new InvalidAnnotationException(annotation, value,
+          "a Google Cloud project ID (6-30 lower-case letters, digits and dashes, starting with a letter)");
+    }
+    return id;
+  }
+
+  /** The project of a {@code NAME@PROJECT.iam.gserviceaccount.com} address; other addresses do not tell it. */
+  static Optional<String> projectOfEmail(String email) {
+    Matcher matcher = PROJECT_FROM_EMAIL.matcher(email);
+    return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
+  }
+
+  static Set<String> containerNames(String annotation, String value) throws InvalidAnnotationException {
+    Set<String> names = new LinkedHashSet<>();
+    for (String part : value.split(",", -1)) {
+      String name = part.trim();
+      if (name.isEmpty()) {
+        continue;
+      }
+      if (!CONTAINER_NAME.matcher(name).matches()) {
+        throw new InvalidAnnotationException(
+            annotation, value, "comma-separated container names (lower-case DNS labels, like app,istio-proxy)");
+      }
+      names.add(name);
+    }
+    return names;
+  }
+}

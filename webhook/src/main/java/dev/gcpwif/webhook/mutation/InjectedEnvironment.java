@@ -1,0 +1,42 @@
+package dev.gcpwif.webhook.mutation;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** The environment variables file-based injection gives a container, in the order they are appended. */
+final class InjectedEnvironment {
+  /**
+   * boto reads only {@code BOTO_CONFIG} when it is set, else the files of {@code BOTO_PATH}, else /etc/boto.cfg
+   * and ~/.boto; later files override earlier ones. Ours comes first so that the usual files keep working and a
+   * setting the user made there wins over ours. A container that already sets BOTO_CONFIG or BOTO_PATH chose its
+   * boto files: it is left alone, and its own configuration must name gs_external_account_file for gsutil.
+   */
+  static final String BOTO_PATH_DEFAULT_FILES = ":/etc/boto.cfg:~/.boto";
+
+  private final WebhookSettings settings;
+
+  InjectedEnvironment(WebhookSettings settings) {
+    this.settings = settings;
+  }
+
+  Map<String, String> forContainer(WorkloadIdentity identity, Set<String> alreadySet) {
+    String configuration = CredentialFiles.path(CredentialFiles.CREDENTIAL_CONFIGURATION);
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("GOOGLE_APPLICATION_CREDENTIALS", configuration);
+    env.put("CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", configuration);
+    if (!alreadySet.contains("BOTO_CONFIG")) {
+      env.put("BOTO_PATH", CredentialFiles.path(CredentialFiles.BOTO_CONFIG) + BOTO_PATH_DEFAULT_FILES);
+    }
+    // One project for every tool: a container that names its project in either variable keeps it for both.
+    boolean projectChosen = alreadySet.contains("GOOGLE_CLOUD_PROJECT") || alreadySet.contains("CLOUDSDK_CORE_PROJECT");
+    identity.projectId().filter(project -> !projectChosen).ifPresent(project -> {
+      env.put("GOOGLE_CLOUD_PROJECT", project);
+      env.put("CLOUDSDK_CORE_PROJECT", project);
+    });
+    if (settings.defaultRegion() != null) {
+      env.put("CLOUDSDK_COMPUTE_REGION", settings.defaultRegion());
+    }
+    return env;
+  }
+}

@@ -1,0 +1,74 @@
+package dev.gcpwif.webhook.mutation;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Reads the ServiceAccount and Pod annotations into a {@link WorkloadIdentity}, or nothing when not opted in. */
+final class WorkloadIdentityResolver {
+  private final WebhookSettings settings;
+  private final AnnotationKeys keys;
+
+  WorkloadIdentityResolver(WebhookSettings settings) {
+    this.settings = settings;
+    this.keys = new AnnotationKeys(settings.annotationPrefix());
+  }
+
+  /** Empty when the ServiceAccount is missing or has no provider annotation: such pods are not ours to touch. */
+  Optional<WorkloadIdentity> resolve(Pod pod, ServiceAccount serviceAccount) throws InvalidAnnotationException {
+    Map<String, String> sa = annotations(serviceAccount);
+    String providerValue = sa.get(keys.provider());
+    if (providerValue == null) {
+      return Optional.empty();
+    }
+    Map<String, String> podAnnotations = annotations(pod);
+
+    String provider = AnnotationValues.provider(keys.provider(), providerValue);
+    Optional<String> email = optional(sa, keys.serviceAccountEmail());
+    if (email.isPresent()) {
+      email = Optional.of(AnnotationValues.email(keys.serviceAccountEmail(), email.get()));
+    }
+    String audience = sa.containsKey(keys.audience())
+        ? AnnotationValues.audience(keys.audience(), sa.get(keys.audience()))
+        : settings.defaultAudience();
+    long expiration = settings.defaultTokenExpirationSeconds();
+    if (sa.containsKey(keys.tokenExpiration())) {
+      expiration = AnnotationValues.tokenExpiration(keys.tokenExpiration(), sa.get(keys.tokenExpiration()));
+    }
+    if (podAnnotations.containsKey(keys.tokenExpiration())) {
+      expiration = AnnotationValues.tokenExpiration(keys.tokenExpiration(), podAnnotations.get(keys.tokenExpiration()));
+    }
+    InjectionMode mode = InjectionMode.DIRECT;
+    if (sa.containsKey(keys.injectionMode())) {
+      mode = InjectionMode.parse(keys.injectionMode(), sa.get(keys.injectionMode()));
+    }
+    if (podAnnotations.containsKey(keys.injectionMode())) {
+      mode = InjectionMode.parse(keys.injectionMode(), podAnnotations.get(keys.injectionMode()));
+    }
+    Set<String> skip = Set.of();
+    if (podAnnotations.containsKey(keys.skipContainers())) {
+      skip = AnnotationValues.containerNames(keys.skipContainers(), podAnnotations.get(keys.skipContainers()));
+    }
+    Optional<String> project = optional(sa, keys.projectId());
+    if (project.isPresent()) {
+      project = Optional.of(AnnotationValues.projectId(keys.projectId(), project.get()));
+    } else {
+      project = email.flatMap(AnnotationValues::projectOfEmail);
+    }
+    return Optional.of(new WorkloadIdentity(provider, email, audience, expiration, mode, skip, project));
+  }
+
+  private static Optional<String> optional(Map<String, String> annotations, String key) {
+    return Optional.ofNullable(annotations.get(key));
+  }
+
+  private static Map<String, String> annotations(HasMetadata object) {
+    if (object == null || object.getMetadata() == null || object.getMetadata().getAnnotations() == null) {
+      return Map.of();
+    }
+    return object.getMetadata().getAnnotations();
+  }
+}

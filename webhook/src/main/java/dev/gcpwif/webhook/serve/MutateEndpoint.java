@@ -1,0 +1,134 @@
+package dev.gcpwif.webhook.serve;
+
+import dev.gcpwif.webhook.admission.AdmissionHandler;
+import dev.gcpwif.webhook.admission.AdmissionResult;
+import dev.gcpwif.webhook.admission.AdmissionReviewParser;
+import dev.gcpwif.webhook.admission.MalformedAdmissionReviewException;
+import dev.gcpwif.webhook.metrics.AdmissionOutcome;
+import dev.gcpwif.webhook.metrics.WebhookMetrics;
+import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /mutate}: HTTP around {@link AdmissionHandler}. A client's mistake gets a 4xx with a one-line reason;
+ * HTTP 5xx is kept for cases where the webhook cannot decide, so that the webhook configuration's failurePolicy (not
+ * this server) chooses between admitting the pod uninjected and refusing it.
+ */
+final class MutateEndpoint implements Handler {
+  private static final Logger LOG = LoggerFactory.getLogger(MutateEndpoint.class);
+  /** kube-apiserver itself refuses request bodies over 3 MiB, so no genuine review is larger. */
+  static final int MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+  private final AdmissionReviewParser parser;
+  private final AdmissionHandler handler;
+  private final KubernetesSerialization serialization;
+  private final WebhookMetrics metrics;
+  private final AtomicLong rejectedRequests = new AtomicLong();
+
+  MutateEndpoint(AdmissionHandler handler, KubernetesSerialization serialization, WebhookMetrics metrics) {
+    this.parser = new AdmissionReviewParser(serialization);
+    this.handler = handler;
+    this.serialization = serialization;
+    this.metrics = metrics;
+    metrics.registerCounter("webhook_rejected_requests_total",
+        "Requests to /mutate refused before admission (malformed body, wrong Content-Type, too large).",
+        rejectedRequests::get);
+  }
+
+  @Override
+  public void handle(Context ctx) {
+    long started = System.nanoTime();
+    String contentType = ctx.contentType();
+    if (contentType != null && !isJson(contentType)) {
+      reject(ctx, 415, "Content-Type must be application/json, got " + contentType);
+      return;
+    }
+    long declaredLength = ctx.req().getContentLengthLong();
+    if (declaredLength > MAX_BODY_BYTES) {
+      reject(ctx, 413, "body of " + declaredLength + " bytes exceeds the limit of " + MAX_BODY_BYTES);
+      return;
+    }
+    String body;
+    try {
+      body = readBounded(ctx.req().getInputStream());
+    } catch (BodyTooLargeException e) {
+      reject(ctx, 413, "body exceeds the limit of " + MAX_BODY_BYTES + " bytes");
+      return;
+    } catch (IOException e) {
+      reject(ctx, 400, "cannot read the request body: " + e.getMessage());
+      return;
+    }
+
+    AdmissionReview review;
+    try {
+      review = parser.parse(body);
+    } catch (MalformedAdmissionReviewException e) {
+      reject(ctx, 400, e.getMessage());
+      return;
+    }
+
+    String uid = review.getRequest().getUid();
+    boolean dryRun = Boolean.TRUE.equals(review.getRequest().getDryRun());
+    AdmissionResult result;
+    try {
+      result = handler.handle(review);
+    } catch (ServiceAccountLookupException e) {
+      LOG.warn("admission uid={} outcome=error: {}", uid, e.getMessage());
+      metrics.recordAdmission(AdmissionOutcome.ERROR, "none", dryRun, seconds(started));
+      plain(ctx, 503, e.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      // A bug. The request content stays out of the log: it can carry secrets in env values.
+      LOG.error("admission uid={} outcome=error: internal error", uid, e);
+      metrics.recordAdmission(AdmissionOutcome.ERROR, "none", dryRun, seconds(started));
+      plain(ctx, 500, "internal error in the webhook; see its log for uid " + uid);
+      return;
+    }
+
+    double elapsed = seconds(started);
+    metrics.recordAdmission(result.outcome(), result.mode(), result.dryRun(), elapsed);
+    LOG.info("admission uid={} pod={} serviceAccount={} outcome={} mode={} dryRun={} ({}) {}ms", uid,
+        result.subject(), result.serviceAccount(), result.outcome().name().toLowerCase(Locale.ROOT), result.mode(),
+        result.dryRun(), result.detail(), Math.round(elapsed * 1000));
+    ctx.status(200).contentType("application/json").result(serialization.asJson(result.review()));
+  }
+
+  private void reject(Context ctx, int status, String reason) {
+    rejectedRequests.incrementAndGet();
+    LOG.info("rejected /mutate request from {}: HTTP {} {}", ctx.req().getRemoteAddr(), status, reason);
+    plain(ctx, status, reason);
+  }
+
+  private static void plain(Context ctx, int status, String message) {
+    ctx.status(status).contentType("text/plain; charset=utf-8").result(message + "\n");
+  }
+
+  static boolean isJson(String contentType) {
+    String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    return mediaType.equals("application/json") || mediaType.endsWith("+json");
+  }
+
+  private static String readBounded(InputStream in) throws IOException {
+    byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+    if (bytes.length > MAX_BODY_BYTES) {
+      throw new BodyTooLargeException();
+    }
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  private static double seconds(long startedNanos) {
+    return (System.nanoTime() - startedNanos) / 1e9;
+  }
+
+  private static final class BodyTooLargeException extends IOException {}
+}

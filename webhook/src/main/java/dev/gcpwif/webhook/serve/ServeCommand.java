@@ -1,0 +1,185 @@
+package dev.gcpwif.webhook.serve;
+
+import dev.gcpwif.webhook.admission.AdmissionHandler;
+import dev.gcpwif.webhook.cli.DurationConverter;
+import dev.gcpwif.webhook.cli.MutationOptions;
+import dev.gcpwif.webhook.metrics.WebhookMetrics;
+import dev.gcpwif.webhook.mutation.PodMutator;
+import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.serviceaccount.InformerServiceAccounts;
+import dev.gcpwif.webhook.tls.ReloadingServerTls;
+import dev.gcpwif.webhook.tls.TlsMaterialException;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code webhook serve}: the mutating admission webhook over HTTPS. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Run the mutating admission webhook (HTTPS: POST /mutate, GET /healthz, /readyz, /metrics).",
+    footer = "%nEvery flag can also be set through the environment variable named in its description.")
+public final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--address", paramLabel = "HOST", defaultValue = "${env:WEBHOOK_ADDRESS:-0.0.0.0}",
+      description = "Address to listen on (env WEBHOOK_ADDRESS; default: ${DEFAULT-VALUE}).")
+  String address;
+
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:WEBHOOK_PORT:-8443}",
+      description = "HTTPS port for admission, health, readiness and metrics (env WEBHOOK_PORT; default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--tls-cert-file", paramLabel = "FILE", defaultValue = "${env:WEBHOOK_TLS_CERT_FILE}",
+      description = "PEM certificate chain, leaf first (env WEBHOOK_TLS_CERT_FILE; required).")
+  Path tlsCertFile;
+
+  @Option(names = "--tls-key-file", paramLabel = "FILE", defaultValue = "${env:WEBHOOK_TLS_KEY_FILE}",
+      description = "PEM private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), unencrypted (env WEBHOOK_TLS_KEY_FILE; required).")
+  Path tlsKeyFile;
+
+  @Option(names = "--cert-reload-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:WEBHOOK_CERT_RELOAD_INTERVAL:-10s}",
+      description = "How often to check the certificate and key files for changes; 0s disables reloading "
+          + "(env WEBHOOK_CERT_RELOAD_INTERVAL; default: ${DEFAULT-VALUE}).")
+  Duration certReloadInterval;
+
+  @Option(names = "--shutdown-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:WEBHOOK_SHUTDOWN_DELAY:-3s}",
+      description = "On SIGTERM, keep serving this long with /readyz failing, so the Service stops routing here "
+          + "before the listener closes (env WEBHOOK_SHUTDOWN_DELAY; default: ${DEFAULT-VALUE}).")
+  Duration shutdownDelay;
+
+  @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:WEBHOOK_SHUTDOWN_GRACE:-20s}",
+      description = "Then wait at most this long for in-flight admissions; keep delay + grace under the pod's "
+          + "terminationGracePeriodSeconds (env WEBHOOK_SHUTDOWN_GRACE; default: ${DEFAULT-VALUE}).")
+  Duration shutdownGrace;
+
+  @Option(names = "--kubeconfig", paramLabel = "FILE", defaultValue = "${env:WEBHOOK_KUBECONFIG}",
+      description = "Kubeconfig to reach the API server; without it the in-cluster ServiceAccount (or KUBECONFIG, "
+          + "~/.kube/config) is used (env WEBHOOK_KUBECONFIG; default: none).")
+  Path kubeconfig;
+
+  @Option(names = "--informer-resync", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:WEBHOOK_INFORMER_RESYNC:-10m}",
+      description = "Resync period of the ServiceAccount informer; 0s disables resync "
+          + "(env WEBHOOK_INFORMER_RESYNC; default: ${DEFAULT-VALUE}).")
+  Duration informerResync;
+
+  @Mixin MutationOptions mutationOptions = new MutationOptions();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    if (tlsCertFile == null || tlsKeyFile == null) {
+      err.println("webhook serve: --tls-cert-file and --tls-key-file are required (PEM files; HTTPS only)");
+      return 2;
+    }
+    ReloadingServerTls tls;
+    try {
+      tls = new ReloadingServerTls(tlsCertFile, tlsKeyFile);
+    } catch (TlsMaterialException e) {
+      err.println("webhook serve: " + e.getMessage());
+      return 2;
+    }
+    KubernetesClient client;
+    try {
+      client = new KubernetesClientBuilder().withConfig(kubernetesConfig()).build();
+    } catch (IOException | RuntimeException e) {
+      err.println("webhook serve: cannot configure the Kubernetes client: " + e.getMessage());
+      tls.close();
+      return 2;
+    }
+
+    WebhookSettings settings = mutationOptions.toSettings();
+    WebhookMetrics metrics = new WebhookMetrics();
+    InformerServiceAccounts serviceAccounts = new InformerServiceAccounts(client, informerResync);
+    registerInformerMetrics(metrics, serviceAccounts);
+    PodMutator mutator = new PodMutator(settings);
+    AdmissionHandler admissions = new AdmissionHandler(mutator::mutate, serviceAccounts, settings.annotationPrefix(),
+        new KubernetesSerialization());
+    WebhookServer server = new WebhookServer(address, port, tls, admissions, serviceAccounts::hasSynced, metrics,
+        shutdownGrace);
+
+    serviceAccounts.start();
+    try {
+      server.start();
+    } catch (RuntimeException e) {
+      err.println("webhook serve: cannot listen on " + address + ":" + port + ": " + rootMessage(e));
+      serviceAccounts.close();
+      client.close();
+      tls.close();
+      return 1;
+    }
+    tls.startPolling(certReloadInterval);
+    LOG.info("listening on https://{}:{} (annotation prefix {})", address, server.port(), settings.annotationPrefix());
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("shutting down: readiness off, serving {} more, then up to {} for in-flight admissions",
+          shutdownDelay, shutdownGrace);
+      server.markStopping();
+      sleep(shutdownDelay);
+      server.close();
+      serviceAccounts.close();
+      client.close();
+      tls.close();
+      LOG.info("stopped");
+      stopped.countDown();
+    }, "shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  private Config kubernetesConfig() throws IOException {
+    if (kubeconfig == null) {
+      return Config.autoConfigure(null);
+    }
+    if (!Files.isReadable(kubeconfig)) {
+      throw new IOException(kubeconfig + ": no such file or not readable");
+    }
+    return Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+  }
+
+  private static void registerInformerMetrics(WebhookMetrics metrics, InformerServiceAccounts accounts) {
+    metrics.registerGauge("webhook_serviceaccount_informer_synced",
+        "1 once the ServiceAccount cache has completed its first list.", () -> accounts.hasSynced() ? 1 : 0);
+    metrics.registerCounter("webhook_serviceaccount_direct_reads_total",
+        "ServiceAccount lookups that missed the cache and read the API server.", accounts::directReads);
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.toString() : root.getMessage();
+  }
+}

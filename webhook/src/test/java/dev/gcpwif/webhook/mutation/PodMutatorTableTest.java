@@ -1,0 +1,87 @@
+package dev.gcpwif.webhook.mutation;
+
+import static dev.gcpwif.webhook.mutation.MutationCase.SERIALIZATION;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gcpwif.webhook.admission.JsonPatchDiff;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.zjsonpatch.JsonPatch;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The mutation, case by case, from the folders of {@code src/test/resources/mutation} (see {@link MutationCase}).
+ * Expected and actual pods are compared as normalized YAML, so a failure shows a readable diff.
+ */
+class PodMutatorTableTest {
+
+  static List<MutationCase> cases() {
+    return MutationCase.all();
+  }
+
+  static List<MutationCase> admittedCases() {
+    return MutationCase.all().stream().filter(c -> !c.expectsError()).toList();
+  }
+
+  static List<MutationCase> deniedCases() {
+    return MutationCase.all().stream().filter(MutationCase::expectsError).toList();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("admittedCases")
+  void mutatesThePodAsExpected(MutationCase c) throws Exception {
+    Pod mutated = new PodMutator(c.settings()).mutate(c.pod(), c.serviceAccount());
+
+    assertThat(SERIALIZATION.asYaml(mutated)).isEqualTo(SERIALIZATION.asYaml(c.expectedPod()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deniedCases")
+  void deniesThePodWithAMessageSayingWhatIsWrong(MutationCase c) {
+    assertThatThrownBy(() -> new PodMutator(c.settings()).mutate(c.pod(), c.serviceAccount()))
+        .isInstanceOf(InvalidAnnotationException.class)
+        .hasMessage(c.expectedError());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("admittedCases")
+  void mutatingTwiceIsTheSameAsMutatingOnce(MutationCase c) throws Exception {
+    PodMutator mutator = new PodMutator(c.settings());
+    Pod once = mutator.mutate(c.pod(), c.serviceAccount());
+
+    Pod twice = mutator.mutate(once, c.serviceAccount());
+
+    assertThat(SERIALIZATION.asYaml(twice)).isEqualTo(SERIALIZATION.asYaml(once));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void neverModifiesItsInput(MutationCase c) {
+    Pod input = c.pod();
+    String before = SERIALIZATION.asYaml(input);
+
+    try {
+      new PodMutator(c.settings()).mutate(input, c.serviceAccount());
+    } catch (InvalidAnnotationException expectedForDeniedCases) {
+      // the input must be intact either way
+    }
+
+    assertThat(SERIALIZATION.asYaml(input)).isEqualTo(before);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("admittedCases")
+  void theJsonPatchTurnsTheOriginalIntoTheMutatedPod(MutationCase c) throws Exception {
+    Pod original = c.pod();
+    Pod mutated = new PodMutator(c.settings()).mutate(original, c.serviceAccount());
+
+    JsonNode patch = SERIALIZATION.unmarshal(JsonPatchDiff.diff(original, mutated), JsonNode.class);
+    JsonNode patched = JsonPatch.apply(patch, SERIALIZATION.convertValue(original, JsonNode.class));
+
+    Pod result = SERIALIZATION.unmarshal(patched.toString(), Pod.class);
+    assertThat(SERIALIZATION.asYaml(result)).isEqualTo(SERIALIZATION.asYaml(mutated));
+  }
+}

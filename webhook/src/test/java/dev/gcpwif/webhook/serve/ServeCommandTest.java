@@ -1,0 +1,99 @@
+package dev.gcpwif.webhook.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gcpwif.webhook.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ServeCommandTest {
+  @TempDir Path dir;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    cli.setUsageHelpWidth(240); // one line per option: descriptions are checked whole
+    return cli.execute(args);
+  }
+
+  @Test
+  void helpListsEveryFlagWithItsEnvironmentVariableAndDefault() {
+    assertThat(run("serve", "--help")).isZero();
+    String help = out.toString();
+    String options = help.substring(help.indexOf("/metrics)."));
+
+    List<String[]> flags = List.of(
+        new String[] {"--address", "WEBHOOK_ADDRESS", "default: 0.0.0.0"},
+        new String[] {"--port", "WEBHOOK_PORT", "default: 8443"},
+        new String[] {"--tls-cert-file", "WEBHOOK_TLS_CERT_FILE", "required"},
+        new String[] {"--tls-key-file", "WEBHOOK_TLS_KEY_FILE", "required"},
+        new String[] {"--cert-reload-interval", "WEBHOOK_CERT_RELOAD_INTERVAL", "default: 10s"},
+        new String[] {"--shutdown-delay", "WEBHOOK_SHUTDOWN_DELAY", "default: 3s"},
+        new String[] {"--shutdown-grace", "WEBHOOK_SHUTDOWN_GRACE", "default: 20s"},
+        new String[] {"--kubeconfig", "WEBHOOK_KUBECONFIG", "default: none"},
+        new String[] {"--informer-resync", "WEBHOOK_INFORMER_RESYNC", "default: 10m"},
+        new String[] {"--annotation-prefix", "WEBHOOK_ANNOTATION_PREFIX", "default: cloud.google.com"},
+        new String[] {"--token-audience", "WEBHOOK_TOKEN_AUDIENCE", "default: sts.googleapis.com"},
+        new String[] {"--token-expiration", "WEBHOOK_TOKEN_EXPIRATION", "default: 86400"},
+        new String[] {"--token-default-mode", "WEBHOOK_TOKEN_DEFAULT_MODE", "default: 0444"},
+        new String[] {"--gcp-default-region", "WEBHOOK_GCP_DEFAULT_REGION", "default: none"});
+    for (String[] flag : flags) {
+      String description = optionText(options, flag[0]);
+      assertThat(description).as(flag[0]).contains(flag[1]).contains(flag[2]);
+    }
+  }
+
+  /** The option's line plus its wrapped continuation lines, joined. */
+  private static String optionText(String options, String flag) {
+    List<String> lines = options.lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).trim().startsWith(flag + "=")) {
+        StringBuilder text = new StringBuilder(lines.get(i).trim());
+        for (int j = i + 1; j < lines.size() && !lines.get(j).trim().startsWith("-"); j++) {
+          text.append(' ').append(lines.get(j).trim());
+        }
+        return text.toString();
+      }
+    }
+    throw new AssertionError(flag + " missing from --help:\n" + options);
+  }
+
+  @Test
+  void missingTlsFilesIsAOneLineError() {
+    assertThat(run("serve", "--tls-cert-file", dir.resolve("tls.crt").toString(), "--tls-key-file",
+        dir.resolve("tls.key").toString())).isEqualTo(2);
+
+    assertThat(err.toString()).isEqualTo("webhook serve: " + dir.resolve("tls.crt") + ": no such file"
+        + System.lineSeparator());
+  }
+
+  @Test
+  void garbageCertificateIsAOneLineErrorNamingTheFile() throws Exception {
+    Path cert = Files.writeString(dir.resolve("tls.crt"), "garbage");
+    Path key = Files.writeString(dir.resolve("tls.key"), "garbage");
+
+    assertThat(run("serve", "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString())).isEqualTo(2);
+
+    assertThat(err.toString()).startsWith("webhook serve: " + cert + ": no PEM certificate found")
+        .doesNotContain("Exception");
+  }
+
+  @Test
+  void invalidFlagValuesNameWhatIsExpected() {
+    assertThat(run("serve", "--token-expiration", "60")).isEqualTo(2);
+    assertThat(err.toString()).contains("at least 600 seconds");
+    assertThat(run("serve", "--cert-reload-interval", "soon")).isEqualTo(2);
+    assertThat(err.toString()).contains("'soon' is not a duration (expected e.g. 500ms, 10s, 5m, 1h)");
+    assertThat(run("serve", "--token-default-mode", "0999")).isEqualTo(2);
+    assertThat(err.toString()).contains("'0999' is not a file mode");
+  }
+}
