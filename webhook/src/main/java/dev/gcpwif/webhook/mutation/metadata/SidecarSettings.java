@@ -11,7 +11,8 @@ package dev.gcpwif.webhook.mutation.metadata;
  * @param cpuRequest CPU request (Kubernetes quantity)
  * @param memoryRequest memory request
  * @param cpuLimit CPU limit, or null for none: a CPU limit throttles the JVM start, which gates the app containers
- * @param memoryLimit memory limit, or null for none; the image caps the JVM with {@code -XX:MaxRAM=128m}
+ * @param memoryLimit memory limit, or null for none; the image's JVM flags (metadata-sidecar/jvm.options: 24m heap,
+ *     48m metaspace, 12m code cache) measured 90-96 MiB resident
  * @param nativeSidecar true: an init container with {@code restartPolicy: Always} (Kubernetes 1.29+); false: a plain
  *     first container, for older clusters (no start ordering, and Jobs never complete while it runs)
  * @param logLevel the sidecar's {@code --log-level}, or null to keep its default
@@ -32,6 +33,10 @@ public record SidecarSettings(
   public static final String DEFAULT_IMAGE = "ghcr.io/gcp-wif/metadata-sidecar:0.1.0";
   public static final int DEFAULT_PORT = 8988;
   public static final int DEFAULT_HEALTH_PORT = 8989;
+  private static final java.util.Set<String> LOG_LEVELS = java.util.Set.of("error", "warn", "info", "debug", "trace");
+  /** Kubernetes resource quantity: a decimal number with an optional binary, decimal or exponent suffix. */
+  private static final java.util.regex.Pattern QUANTITY =
+      java.util.regex.Pattern.compile("(\\d+(\\.\\d*)?|\\.\\d+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?\\d+)?");
 
   public SidecarSettings {
     if (image == null || image.isBlank() || image.chars().anyMatch(Character::isWhitespace)) {
@@ -47,6 +52,14 @@ public record SidecarSettings(
       throw new IllegalArgumentException("sidecar port and health port must differ (the metadata port is loopback-only,"
           + " the health port is not), both are " + port);
     }
+    requireQuantity("sidecar CPU request", cpuRequest);
+    requireQuantity("sidecar memory request", memoryRequest);
+    requireQuantity("sidecar CPU limit", cpuLimit);
+    requireQuantity("sidecar memory limit", memoryLimit);
+    if (logLevel != null && !LOG_LEVELS.contains(logLevel)) {
+      throw new IllegalArgumentException("sidecar log level must be one of error, warn, info, debug, trace, got \""
+          + logLevel + "\"");
+    }
     if (imagePullPolicy != null && !imagePullPolicy.matches("Always|IfNotPresent|Never")) {
       throw new IllegalArgumentException("sidecar image pull policy must be Always, IfNotPresent or Never, got \""
           + imagePullPolicy + "\"");
@@ -54,9 +67,9 @@ public record SidecarSettings(
   }
 
   /**
-   * Defaults sized for the JVM flags of Dockerfile.sidecar ({@code -XX:MaxRAM=128m}, serial GC): a 96Mi request covers
-   * its steady resident set, the 160Mi limit leaves room for metaspace, code cache and thread stacks above the 128m
-   * the JVM sizes its heap from. No CPU limit: throttling would slow the start that app containers wait for.
+   * Defaults sized for the image's JVM flags (metadata-sidecar/jvm.options; BENCHMARKS.md measured 90-96 MiB resident):
+   * a 96Mi request covers the steady resident set, the 160Mi limit leaves headroom for bursts of threads and native
+   * buffers rather than an OOM kill. No CPU limit: throttling would slow the start that app containers wait for.
    */
   public static SidecarSettings defaults() {
     return new SidecarSettings(DEFAULT_IMAGE, DEFAULT_PORT, DEFAULT_HEALTH_PORT, "20m", "96Mi", null, "160Mi", true,
@@ -71,6 +84,13 @@ public record SidecarSettings(
   public SidecarSettings withNativeSidecar(boolean nativeSidecar) {
     return new SidecarSettings(image, port, healthPort, cpuRequest, memoryRequest, cpuLimit, memoryLimit, nativeSidecar,
         logLevel, imagePullPolicy);
+  }
+
+  private static void requireQuantity(String what, String quantity) {
+    if (quantity != null && !QUANTITY.matcher(quantity).matches()) {
+      throw new IllegalArgumentException(what + " must be a Kubernetes quantity like 20m, 0.5, 96Mi or 1G, got \""
+          + quantity + "\"");
+    }
   }
 
   private static void requirePort(String what, int port) {
