@@ -24,7 +24,7 @@ class FileModeEndToEndIT {
   @BeforeAll
   void layOutThePod() throws Exception {
     machine = new PodOnThisMachine(Files.createTempDirectory("gcp-wif-e2e-file"));
-    Pod pod = E2eRenderer.render("deployment-direct.yaml", null);
+    Pod pod = E2eRenderer.render("deployment-direct.yaml");
     assertThat(pod.getSpec().getInitContainers()).as("file mode adds no container").isEmpty();
     machine.layOut(pod, "app");
     appEnv = machine.kubelet.render(machine.layout, "app").env();

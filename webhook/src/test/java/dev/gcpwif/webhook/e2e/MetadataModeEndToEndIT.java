@@ -3,7 +3,6 @@ package dev.gcpwif.webhook.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.net.URI;
 import java.nio.file.Files;
@@ -31,9 +30,10 @@ class MetadataModeEndToEndIT {
   @BeforeAll
   void startThePod() throws Exception {
     machine = new PodOnThisMachine(Files.createTempDirectory("gcp-wif-e2e-metadata"));
-    SidecarSettings settings = new SidecarSettings(SidecarSettings.DEFAULT_IMAGE, PodOnThisMachine.freePort(),
-        PodOnThisMachine.freePort(), "20m", "96Mi", null, "160Mi", true, null, null);
-    Pod pod = E2eRenderer.render("deployment-metadata.yaml", settings);
+    int port = PodOnThisMachine.freePort();
+    int healthPort = PodOnThisMachine.freePort();
+    Pod pod = E2eRenderer.render("deployment-metadata.yaml",
+        "--sidecar-port", String.valueOf(port), "--sidecar-health-port", String.valueOf(healthPort));
     String sidecarName = MetadataSidecarInjector.sidecarContainerName();
     assertThat(pod.getSpec().getInitContainers()).first().satisfies(c -> assertThat(c.getName()).isEqualTo(sidecarName));
 
@@ -41,7 +41,7 @@ class MetadataModeEndToEndIT {
     KubeletStandIn.RenderedContainer sidecarContainer = machine.kubelet.render(machine.layout, sidecarName);
     // The test's only addition to the sidecar's env: trust the fake Google's CA.
     sidecar = SidecarProcess.start(sidecarContainer, Map.of("JAVA_TOOL_OPTIONS", machine.ca.jvmTrustOptions()),
-        URI.create("http://127.0.0.1:" + settings.healthPort() + "/readyz"), machine.work.resolve("sidecar.log"),
+        URI.create("http://127.0.0.1:" + healthPort + "/readyz"), machine.work.resolve("sidecar.log"),
         Duration.ofSeconds(60));
     appEnv = machine.kubelet.render(machine.layout, "app").env();
   }
