@@ -143,4 +143,18 @@ class InjectMetadataModeTest {
         "--sidecar-memory-request", "96Mi", "--sidecar-memory-limit", "160Mi", "--sidecar-log-level",
         "--sidecar-image-pull-policy", "WEBHOOK_SIDECAR_NATIVE");
   }
+
+  @Test
+  void theShippedMetadataExampleInjectsTheSidecar() {
+    Path examples = Path.of("..", "examples", "inject");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exitCode = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(
+        "inject", "-f", examples.resolve("service-account-metadata.yaml").toString(),
+        "-f", examples.resolve("deployment.yaml").toString());
+
+    assertThat(exitCode).as(err.toString()).isZero();
+    Run run = new Run(exitCode, out.toString(), err.toString());
+    assertThat(template(run).getInitContainers()).extracting(Container::getName).startsWith("gcp-metadata-server");
+  }
 }
