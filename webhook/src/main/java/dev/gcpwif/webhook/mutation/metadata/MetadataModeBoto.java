@@ -14,8 +14,13 @@ public final class MetadataModeBoto {
 
   private MetadataModeBoto() {}
 
-  /** The content of {@code boto.cfg} in metadata mode. */
-  public static String text() {
-    return TEXT;
+  /**
+   * The content of {@code boto.cfg} in metadata mode.
+   *
+   * @param projectId the project, or null; gsutil run directly reads its default project only from boto (as in file
+   *     mode), and needs one to list or create buckets
+   */
+  public static String text(String projectId) {
+    return projectId == null ? TEXT : TEXT + "\n[GSUtil]\ndefault_project_id = " + projectId + "\n";
   }
 }

@@ -80,7 +80,7 @@ public final class MetadataSidecarInjector {
     pointAppContainersAtSidecar(spec, Set.copyOf(injectedContainers));
     placeSidecar(spec, sidecars.container(options));
     putVolume(spec, sidecars.tmpVolume());
-    switchBotoToMetadataServer(pod);
+    switchBotoToMetadataServer(pod, options.projectId());
     if (options.bindMetadataHostname()) {
       HostnameOptIn.apply(spec);
     }
@@ -133,11 +133,11 @@ public final class MetadataSidecarInjector {
     spec.setVolumes(volumes);
   }
 
-  private void switchBotoToMetadataServer(Pod pod) {
+  private void switchBotoToMetadataServer(Pod pod, String projectId) {
     Map<String, String> annotations = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
     String key = annotationPrefix + "/" + FileModeLayout.BOTO_ANNOTATION;
     if (annotations != null && annotations.containsKey(key)) {
-      annotations.put(key, MetadataModeBoto.text());
+      annotations.put(key, MetadataModeBoto.text(projectId));
     }
   }
 }
