@@ -1,6 +1,7 @@
 package dev.gcpwif.webhook.cli;
 
 import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,8 +48,10 @@ public final class MutationOptions {
       description = "Region injected as CLOUDSDK_COMPUTE_REGION when set (env WEBHOOK_GCP_DEFAULT_REGION; default: none).")
   String gcpDefaultRegion;
 
-  public WebhookSettings toSettings() {
+  /** @param sidecar the metadata sidecar's settings, from {@link SidecarOptions} */
+  public WebhookSettings toSettings(SidecarSettings sidecar) {
     String region = gcpDefaultRegion == null || gcpDefaultRegion.isBlank() ? DEFAULTS.defaultRegion() : gcpDefaultRegion;
-    return new WebhookSettings(annotationPrefix, tokenAudience, tokenExpirationSeconds, tokenDefaultMode, region);
+    return new WebhookSettings(annotationPrefix, tokenAudience, tokenExpirationSeconds, tokenDefaultMode, region,
+        sidecar);
   }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import dev.gcpwif.webhook.cli.MutationOptions;
+import dev.gcpwif.webhook.cli.SidecarOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,6 +42,7 @@ public final class InjectCommand implements Callable<Integer> {
   List<String> serviceAccountFiles = new ArrayList<>();
 
   @Mixin MutationOptions mutationOptions;
+  @Mixin SidecarOptions sidecarOptions;
 
   private final InputStream stdin;
 
@@ -57,7 +59,7 @@ public final class InjectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      WebhookSettings settings = mutationOptions.toSettings();
+      WebhookSettings settings = mutationOptions.toSettings(sidecarOptions.toSettings());
       ManifestInjector injector = new ManifestInjector(new PodMutator(settings));
       String yaml = injector.inject(read(files), read(serviceAccountFiles));
       out.print(yaml);

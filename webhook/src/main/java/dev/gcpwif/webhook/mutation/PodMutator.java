@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook.mutation;
 
+import dev.gcpwif.webhook.mutation.metadata.MetadataModeOptions;
+import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -18,11 +20,13 @@ public final class PodMutator {
   private final WebhookSettings settings;
   private final WorkloadIdentityResolver resolver;
   private final PodInjector fileCredentials;
+  private final MetadataSidecarInjector metadataSidecar;
 
   public PodMutator(WebhookSettings settings) {
     this.settings = settings;
     this.resolver = new WorkloadIdentityResolver(settings);
     this.fileCredentials = new FileCredentialInjector(settings);
+    this.metadataSidecar = new MetadataSidecarInjector(settings.sidecar(), settings.annotationPrefix());
   }
 
   /**
@@ -36,31 +40,29 @@ public final class PodMutator {
    */
   public Pod mutate(Pod pod, ServiceAccount serviceAccount) throws InvalidAnnotationException {
     Pod copy = SERIALIZATION.clone(pod);
-    Optional<WorkloadIdentity> identity = resolver.resolve(pod, serviceAccount);
-    if (identity.isEmpty() || copy.getSpec() == null) {
+    Optional<WorkloadIdentity> resolved = resolver.resolve(pod, serviceAccount);
+    if (resolved.isEmpty() || copy.getSpec() == null) {
       return copy;
     }
-    List<Container> containers = injectedContainers(copy, identity.get());
+    WorkloadIdentity identity = resolved.get();
+    // Read before any change, so a malformed opt-in denies the pod whatever else is wrong with it.
+    MetadataModeOptions metadataOptions = identity.mode() == InjectionMode.METADATA
+        ? MetadataModeOptions.fromAnnotations(pod, serviceAccount, settings.annotationPrefix(),
+            identity.projectId().orElse(null))
+        : null;
+    List<Container> containers = injectedContainers(copy, identity);
     if (containers.isEmpty()) {
       return copy;
     }
     if (copy.getMetadata() == null) {
       copy.setMetadata(new ObjectMeta());
     }
-    for (PodInjector injector : injectorsFor(identity.get().mode())) {
-      injector.inject(copy, containers, identity.get());
+    // Every mode starts file-based: the metadata sidecar reads the same configuration file.
+    fileCredentials.inject(copy, containers, identity);
+    if (metadataOptions == null) {
+      return copy;
     }
-    return copy;
-  }
-
-  /**
-   * Every mode is file-based: the metadata sidecar reads the same configuration file, and its own injector is
-   * added to the list for {@link InjectionMode#METADATA} with the metadata-mode work.
-   */
-  private List<PodInjector> injectorsFor(InjectionMode mode) {
-    return switch (mode) {
-      case DIRECT, GCLOUD, METADATA -> List.of(fileCredentials);
-    };
+    return metadataSidecar.inject(copy, containers.stream().map(Container::getName).toList(), metadataOptions);
   }
 
   private static List<Container> injectedContainers(Pod pod, WorkloadIdentity identity) {
@@ -74,6 +76,10 @@ public final class PodMutator {
     // A nameless container is invalid, but API server validation runs after mutating admission: don't fail on it.
     containers.removeIf(container -> container.getName() != null
         && identity.skipContainers().contains(container.getName()));
+    if (identity.mode() == InjectionMode.METADATA) {
+      // On a second pass the sidecar is already there: it is not an app container to point at itself.
+      containers.removeIf(container -> MetadataSidecarInjector.sidecarContainerName().equals(container.getName()));
+    }
     return containers;
   }
 

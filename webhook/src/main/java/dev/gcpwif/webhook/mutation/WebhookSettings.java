@@ -1,18 +1,23 @@
 package dev.gcpwif.webhook.mutation;
 
+import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
  * Cluster-wide defaults of the webhook, set by flags of {@code serve} and {@code inject}. Annotations on the
  * ServiceAccount and the Pod override the per-pod parts. Invalid values are rejected here, at startup, with a
  * message naming the setting, so a misconfigured webhook never starts denying or mangling pods.
+ *
+ * @param sidecar the metadata sidecar injected into pods in {@code metadata} mode
  */
 public record WebhookSettings(
     String annotationPrefix,
     String defaultAudience,
     long defaultTokenExpirationSeconds,
     int tokenVolumeDefaultMode,
-    String defaultRegion) {
+    String defaultRegion,
+    SidecarSettings sidecar) {
 
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -44,9 +49,15 @@ public record WebhookSettings(
       throw new IllegalArgumentException(
           "region \"" + defaultRegion + "\" is not a Google Cloud region name (like europe-west1)");
     }
+    Objects.requireNonNull(sidecar, "sidecar settings");
   }
 
   public static WebhookSettings defaults() {
-    return new WebhookSettings("cloud.google.com", "sts.googleapis.com", 86400, 0444, null);
+    return new WebhookSettings("cloud.google.com", "sts.googleapis.com", 86400, 0444, null, SidecarSettings.defaults());
+  }
+
+  public WebhookSettings withSidecar(SidecarSettings sidecar) {
+    return new WebhookSettings(annotationPrefix, defaultAudience, defaultTokenExpirationSeconds, tokenVolumeDefaultMode,
+        defaultRegion, sidecar);
   }
 }

@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.serve;
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.cli.DurationConverter;
 import dev.gcpwif.webhook.cli.MutationOptions;
+import dev.gcpwif.webhook.cli.SidecarOptions;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.WebhookSettings;
@@ -86,10 +87,18 @@ public final class ServeCommand implements Callable<Integer> {
   Duration informerResync;
 
   @Mixin MutationOptions mutationOptions = new MutationOptions();
+  @Mixin SidecarOptions sidecarOptions = new SidecarOptions();
 
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
+    WebhookSettings settings;
+    try {
+      settings = mutationOptions.toSettings(sidecarOptions.toSettings());
+    } catch (IllegalArgumentException e) {
+      err.println("webhook serve: " + e.getMessage());
+      return 2;
+    }
     if (tlsCertFile == null || tlsKeyFile == null) {
       err.println("webhook serve: --tls-cert-file and --tls-key-file are required (PEM files; HTTPS only)");
       return 2;
@@ -110,7 +119,6 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     }
 
-    WebhookSettings settings = mutationOptions.toSettings();
     WebhookMetrics metrics = new WebhookMetrics();
     InformerServiceAccounts serviceAccounts = new InformerServiceAccounts(client, informerResync);
     registerInformerMetrics(metrics, serviceAccounts);

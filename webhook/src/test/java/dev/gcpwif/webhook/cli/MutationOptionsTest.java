@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -18,7 +19,7 @@ class MutationOptionsTest {
   private static WebhookSettings parse(String... args) {
     Host host = new Host();
     new CommandLine(host).parseArgs(args);
-    return host.options.toSettings();
+    return host.options.toSettings(SidecarSettings.defaults());
   }
 
   @Test
@@ -31,7 +32,8 @@ class MutationOptionsTest {
     WebhookSettings settings = parse("--annotation-prefix", "wif.example.com", "--token-audience", "my-aud",
         "--token-expiration", "3600", "--token-default-mode", "0440", "--gcp-default-region", "europe-west1");
 
-    assertThat(settings).isEqualTo(new WebhookSettings("wif.example.com", "my-aud", 3600, 0440, "europe-west1"));
+    assertThat(settings).isEqualTo(new WebhookSettings("wif.example.com", "my-aud", 3600, 0440, "europe-west1",
+        SidecarSettings.defaults()));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.mutation;
 
+import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -15,7 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * One folder of {@code src/test/resources/mutation}: {@code pod.yaml}, {@code sa.yaml} (absent: no ServiceAccount),
- * {@code settings.properties} (absent: defaults), and either {@code expected.yaml} or {@code expected-error.txt}.
+ * {@code settings.properties} (absent: defaults; keys annotationPrefix, audience, tokenExpiration, defaultMode, region,
+ * sidecarImage, sidecarPort, sidecarHealthPort, sidecarNative, sidecarLogLevel), and either {@code expected.yaml} or {@code expected-error.txt}.
  */
 record MutationCase(String name, Path folder) {
   static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -58,7 +60,17 @@ record MutationCase(String name, Path folder) {
         p.getProperty("audience", defaults.defaultAudience()),
         Long.parseLong(p.getProperty("tokenExpiration", "" + defaults.defaultTokenExpirationSeconds())),
         Integer.parseInt(p.getProperty("defaultMode", "0" + Integer.toOctalString(defaults.tokenVolumeDefaultMode())), 8),
-        p.getProperty("region", defaults.defaultRegion()));
+        p.getProperty("region", defaults.defaultRegion()),
+        sidecar(p, defaults.sidecar()));
+  }
+
+  private static SidecarSettings sidecar(Properties p, SidecarSettings d) {
+    return new SidecarSettings(p.getProperty("sidecarImage", d.image()),
+        Integer.parseInt(p.getProperty("sidecarPort", "" + d.port())),
+        Integer.parseInt(p.getProperty("sidecarHealthPort", "" + d.healthPort())),
+        d.cpuRequest(), d.memoryRequest(), d.cpuLimit(), d.memoryLimit(),
+        Boolean.parseBoolean(p.getProperty("sidecarNative", "" + d.nativeSidecar())),
+        p.getProperty("sidecarLogLevel", d.logLevel()), d.imagePullPolicy());
   }
 
   boolean expectsError() {

@@ -45,7 +45,17 @@ class ServeCommandTest {
         new String[] {"--token-audience", "WEBHOOK_TOKEN_AUDIENCE", "default: sts.googleapis.com"},
         new String[] {"--token-expiration", "WEBHOOK_TOKEN_EXPIRATION", "default: 86400"},
         new String[] {"--token-default-mode", "WEBHOOK_TOKEN_DEFAULT_MODE", "default: 0444"},
-        new String[] {"--gcp-default-region", "WEBHOOK_GCP_DEFAULT_REGION", "default: none"});
+        new String[] {"--gcp-default-region", "WEBHOOK_GCP_DEFAULT_REGION", "default: none"},
+        new String[] {"--sidecar-image", "WEBHOOK_SIDECAR_IMAGE", "default: ghcr.io/gcp-wif/metadata-sidecar:0.1.0"},
+        new String[] {"--sidecar-port", "WEBHOOK_SIDECAR_PORT", "default: 8988"},
+        new String[] {"--sidecar-health-port", "WEBHOOK_SIDECAR_HEALTH_PORT", "default: 8989"},
+        new String[] {"--sidecar-native", "WEBHOOK_SIDECAR_NATIVE", "default: true"},
+        new String[] {"--sidecar-cpu-request", "WEBHOOK_SIDECAR_CPU_REQUEST", "default: 20m"},
+        new String[] {"--sidecar-cpu-limit", "WEBHOOK_SIDECAR_CPU_LIMIT", "default: none"},
+        new String[] {"--sidecar-memory-request", "WEBHOOK_SIDECAR_MEMORY_REQUEST", "default: 96Mi"},
+        new String[] {"--sidecar-memory-limit", "WEBHOOK_SIDECAR_MEMORY_LIMIT", "default: 160Mi"},
+        new String[] {"--sidecar-log-level", "WEBHOOK_SIDECAR_LOG_LEVEL", "the sidecar logs at info"},
+        new String[] {"--sidecar-image-pull-policy", "WEBHOOK_SIDECAR_IMAGE_PULL_POLICY", "default: not set"});
     for (String[] flag : flags) {
       String description = optionText(options, flag[0]);
       assertThat(description).as(flag[0]).contains(flag[1]).contains(flag[2]);
@@ -95,5 +105,14 @@ class ServeCommandTest {
     assertThat(err.toString()).contains("'soon' is not a duration (expected e.g. 500ms, 10s, 5m, 1h)");
     assertThat(run("serve", "--token-default-mode", "0999")).isEqualTo(2);
     assertThat(err.toString()).contains("'0999' is not a file mode");
+  }
+
+  @Test
+  void invalidSettingsAreAOneLineErrorBeforeAnythingStarts() {
+    assertThat(run("serve", "--sidecar-port", "8989")).isEqualTo(2);
+    assertThat(err.toString().strip()).hasLineCount(1).startsWith("webhook serve: sidecar port and health port must differ");
+    assertThat(run("serve", "--annotation-prefix", "Not/A-Prefix")).isEqualTo(2);
+    assertThat(err.toString()).contains("webhook serve: annotation prefix \"Not/A-Prefix\" is not a DNS subdomain")
+        .doesNotContain("Exception");
   }
 }

@@ -1,0 +1,53 @@
+package dev.gcpwif.webhook.mutation.metadata;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Points one app container at the in-pod metadata server instead of the credential file. */
+final class AppContainerEnv {
+  /** In the order they are appended to a container's env. */
+  private final Map<String, String> added;
+
+  /**
+   * @param loopbackAddress {@code 127.0.0.1:PORT} of the sidecar
+   */
+  AppContainerEnv(String loopbackAddress) {
+    Map<String, String> env = new LinkedHashMap<>();
+    // gcloud's own code and gsutil read only GCE_METADATA_ROOT.
+    env.put("GCE_METADATA_ROOT", loopbackAddress);
+    // Python (data), Java, Go, Node read GCE_METADATA_HOST; Go then skips its 169.254.169.254 probe.
+    env.put("GCE_METADATA_HOST", loopbackAddress);
+    // Python's ping and Node's base URL use GCE_METADATA_IP.
+    env.put("GCE_METADATA_IP", loopbackAddress);
+    // Node's gcp-metadata otherwise probes and caches "not on GCP" for the life of the process; the pod does have a
+    // metadata server. (NO_GCE_CHECK is not set: in Java, NO_GCE_CHECK=true turns GCE detection off.)
+    env.put("METADATA_SERVER_DETECTION", "assume-present");
+    this.added = java.util.Collections.unmodifiableMap(env);
+  }
+
+  /**
+   * Adds the metadata variables the container does not set itself, and removes the credential-file variables whose
+   * value is the injected file (a user's own value wins), so that every library in the pod uses one token source.
+   */
+  void apply(Container container) {
+    List<EnvVar> env = new ArrayList<>(container.getEnv());
+    env.removeIf(AppContainerEnv::isInjectedCredentialFileVariable);
+    for (String name : added.keySet()) {
+      boolean userSet = env.stream().anyMatch(var -> name.equals(var.getName()));
+      if (!userSet) {
+        env.add(new EnvVar(name, added.get(name), null));
+      }
+    }
+    container.setEnv(env);
+  }
+
+  private static boolean isInjectedCredentialFileVariable(EnvVar var) {
+    return FileModeLayout.CREDENTIAL_FILE_VARIABLES.contains(var.getName())
+        && var.getValueFrom() == null
+        && FileModeLayout.CREDENTIALS_FILE.equals(var.getValue());
+  }
+}

@@ -1,0 +1,20 @@
+package dev.gcpwif.webhook.mutation.metadata;
+
+/**
+ * The names and paths the file-based mutation produces (the contract metadata mode builds on). Metadata mode mounts
+ * the same volume into the sidecar and rewrites what file mode put into the app containers.
+ */
+public final class FileModeLayout {
+  public static final String VOLUME_NAME = "gcp-workload-identity";
+  public static final String MOUNT_PATH = "/var/run/secrets/sts.googleapis.com/serviceaccount";
+  public static final String CREDENTIALS_FILE = MOUNT_PATH + "/federation.json";
+  public static final String BOTO_FILE = MOUNT_PATH + "/boto.cfg";
+  /** Suffix of the pod annotation (after {@code <prefix>/}) whose value the kubelet writes to {@link #BOTO_FILE}. */
+  public static final String BOTO_ANNOTATION = "boto-config";
+
+  /** The variables file mode points at {@link #CREDENTIALS_FILE}; metadata mode removes them (one token source). */
+  public static final java.util.List<String> CREDENTIAL_FILE_VARIABLES =
+      java.util.List.of("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE");
+
+  private FileModeLayout() {}
+}

@@ -1,0 +1,143 @@
+package dev.gcpwif.webhook.mutation.metadata;
+
+import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Turns a pod already mutated in file mode into its metadata-mode form: the sidecar first, app containers pointed at
+ * it and away from the credential file, gsutil's boto switched to GCE credentials, and the optional
+ * {@code metadata.google.internal} alias. Pure: no I/O, the input is never modified, and applying it to its own output
+ * changes nothing (the API server may call the webhook twice).
+ */
+public final class MetadataSidecarInjector {
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  private final SidecarSettings settings;
+  private final String annotationPrefix;
+  private final SidecarContainerFactory sidecars;
+  private final AppContainerEnv appEnv;
+
+  public MetadataSidecarInjector(SidecarSettings settings, String annotationPrefix) {
+    this.settings = settings;
+    this.annotationPrefix = annotationPrefix;
+    this.sidecars = new SidecarContainerFactory(settings);
+    this.appEnv = new AppContainerEnv(settings.loopbackAddress());
+  }
+
+  /** Name of the injected container, e.g. for {@code kubectl logs POD -c gcp-metadata-server}. */
+  public static String sidecarContainerName() {
+    return SidecarContainerFactory.CONTAINER_NAME;
+  }
+
+  /**
+   * The containers and init containers file mode injected: those that mount its volume (the sidecar excluded).
+   */
+  public static Set<String> injectedContainerNames(Pod pod) {
+    Set<String> names = new LinkedHashSet<>();
+    PodSpec spec = pod.getSpec();
+    if (spec == null) {
+      return names;
+    }
+    Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream())
+        .filter(c -> !SidecarContainerFactory.CONTAINER_NAME.equals(c.getName()))
+        .filter(c -> c.getVolumeMounts().stream().anyMatch(m -> FileModeLayout.VOLUME_NAME.equals(m.getName())))
+        .forEach(c -> names.add(c.getName()));
+    return names;
+  }
+
+  /**
+   * @param fileMutated a pod as the file-based mutation left it (it carries the {@code gcp-workload-identity} volume)
+   * @param injectedContainers names of the containers and init containers file mode injected (skipped ones excluded)
+   * @throws InvalidAnnotationException for a pod on the host network: its loopback is the node's
+   * @throws IllegalArgumentException when the pod was not mutated in file mode first (a caller's bug)
+   */
+  public Pod inject(Pod fileMutated, Collection<String> injectedContainers, MetadataModeOptions options)
+      throws InvalidAnnotationException {
+    Pod pod = SERIALIZATION.clone(fileMutated);
+    PodSpec spec = pod.getSpec();
+    if (spec != null && Boolean.TRUE.equals(spec.getHostNetwork())) {
+      throw new InvalidAnnotationException(annotationPrefix + "/injection-mode", "metadata",
+          "\"direct\" or \"gcloud\" for a pod with hostNetwork: true, because the metadata sidecar listens on"
+              + " loopback, and on the host network loopback is shared by every process on the node, which would all"
+              + " get this pod's Google identity");
+    }
+    if (spec == null || spec.getVolumes().stream().noneMatch(v -> FileModeLayout.VOLUME_NAME.equals(v.getName()))) {
+      throw new IllegalArgumentException("metadata mode needs a pod mutated in file mode first (volume "
+          + FileModeLayout.VOLUME_NAME + " missing)");
+    }
+
+    pointAppContainersAtSidecar(spec, Set.copyOf(injectedContainers));
+    placeSidecar(spec, sidecars.container(options));
+    putVolume(spec, sidecars.tmpVolume());
+    switchBotoToMetadataServer(pod, options.projectId());
+    if (options.bindMetadataHostname()) {
+      HostnameOptIn.apply(spec);
+    }
+    return pod;
+  }
+
+  private void pointAppContainersAtSidecar(PodSpec spec, Set<String> injected) {
+    spec.getContainers().stream().filter(c -> isApp(c, injected)).forEach(appEnv::apply);
+    // A plain sidecar container starts only after every init container has finished, so init containers keep the
+    // file-based credentials; a native sidecar is up (startup probe passed) before the next init container starts.
+    if (settings.nativeSidecar()) {
+      spec.getInitContainers().stream().filter(c -> isApp(c, injected)).forEach(appEnv::apply);
+    }
+  }
+
+  private static boolean isApp(Container container, Set<String> injected) {
+    return injected.contains(container.getName())
+        && !SidecarContainerFactory.CONTAINER_NAME.equals(container.getName());
+  }
+
+  /** First of its list, replacing a previous rendering in place and removing one left in the other list. */
+  private void placeSidecar(PodSpec spec, Container sidecar) {
+    List<Container> target = new ArrayList<>(settings.nativeSidecar() ? spec.getInitContainers() : spec.getContainers());
+    List<Container> other = new ArrayList<>(settings.nativeSidecar() ? spec.getContainers() : spec.getInitContainers());
+    other.removeIf(SidecarContainerFactory::isSidecar);
+    target.removeIf(SidecarContainerFactory::isSidecar);
+    target.add(0, sidecar);
+    if (settings.nativeSidecar()) {
+      spec.setInitContainers(target);
+      spec.setContainers(other);
+    } else {
+      spec.setContainers(target);
+      spec.setInitContainers(other);
+    }
+  }
+
+  private static void putVolume(PodSpec spec, Volume volume) {
+    List<Volume> volumes = new ArrayList<>(spec.getVolumes());
+    int existing = -1;
+    for (int i = 0; i < volumes.size(); i++) {
+      if (volume.getName().equals(volumes.get(i).getName())) {
+        existing = i;
+      }
+    }
+    if (existing >= 0) {
+      volumes.set(existing, volume);
+    } else {
+      volumes.add(volume);
+    }
+    spec.setVolumes(volumes);
+  }
+
+  private void switchBotoToMetadataServer(Pod pod, String projectId) {
+    Map<String, String> annotations = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
+    String key = annotationPrefix + "/" + FileModeLayout.BOTO_ANNOTATION;
+    if (annotations != null && annotations.containsKey(key)) {
+      annotations.put(key, MetadataModeBoto.text(projectId));
+    }
+  }
+}

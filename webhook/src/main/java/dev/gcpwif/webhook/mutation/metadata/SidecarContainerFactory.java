@@ -1,0 +1,147 @@
+package dev.gcpwif.webhook.mutation.metadata;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Renders the metadata sidecar container and the scratch volume it needs. */
+final class SidecarContainerFactory {
+  /** Container name (contract for users: {@code kubectl logs POD -c gcp-metadata-server}). */
+  static final String CONTAINER_NAME = "gcp-metadata-server";
+  /**
+   * The root filesystem is read-only, and the JVM writes {@code /tmp/hsperfdata_<user>} at start (and Jetty may create
+   * temp directories): an emptyDir keeps both working without JVM flags in the pod spec, so the container's args stay
+   * the jar's own flags.
+   */
+  static final String TMP_VOLUME_NAME = "gcp-metadata-server-tmp";
+  static final String TMP_PATH = "/tmp";
+  static final long RUN_AS = 65532;
+  static final String HEALTH_PORT_NAME = "metadata-health";
+
+  private final SidecarSettings settings;
+
+  SidecarContainerFactory(SidecarSettings settings) {
+    this.settings = settings;
+  }
+
+  Container container(MetadataModeOptions options) {
+    ContainerBuilder builder = new ContainerBuilder()
+        .withName(CONTAINER_NAME)
+        .withImage(settings.image())
+        .withImagePullPolicy(settings.imagePullPolicy())
+        .withArgs(args(options))
+        // The sidecar reads the same external_account file the app containers would have used.
+        .addNewEnv().withName("GOOGLE_APPLICATION_CREDENTIALS").withValue(FileModeLayout.CREDENTIALS_FILE).endEnv()
+        .addNewPort().withName(HEALTH_PORT_NAME).withContainerPort(settings.healthPort()).withProtocol("TCP").endPort()
+        .withStartupProbe(startupProbe())
+        .withLivenessProbe(livenessProbe())
+        .withResources(resources())
+        .withSecurityContext(securityContext(options))
+        .addNewVolumeMount()
+            .withName(FileModeLayout.VOLUME_NAME).withMountPath(FileModeLayout.MOUNT_PATH).withReadOnly(true)
+        .endVolumeMount()
+        .addNewVolumeMount().withName(TMP_VOLUME_NAME).withMountPath(TMP_PATH).endVolumeMount()
+        // A start-up error (bad config, port in use) is one log line: show it in the pod status too.
+        .withTerminationMessagePolicy("FallbackToLogsOnError");
+    if (settings.nativeSidecar()) {
+      builder.withRestartPolicy("Always");
+    }
+    return builder.build();
+  }
+
+  static boolean isSidecar(Container container) {
+    return CONTAINER_NAME.equals(container.getName());
+  }
+
+  Volume tmpVolume() {
+    return new VolumeBuilder().withName(TMP_VOLUME_NAME)
+        .withNewEmptyDir().withSizeLimit(new Quantity("16Mi")).endEmptyDir()
+        .build();
+  }
+
+  private List<String> args(MetadataModeOptions options) {
+    List<String> args = new ArrayList<>(List.of("--listen", settings.loopbackAddress()));
+    if (options.bindMetadataHostname()) {
+      args.addAll(List.of("--listen", HostnameOptIn.LOOPBACK + ":" + HostnameOptIn.METADATA_HOSTNAME_PORT));
+    }
+    args.addAll(List.of("--health-port", Integer.toString(settings.healthPort())));
+    if (options.projectId() != null) {
+      args.addAll(List.of("--project-id", options.projectId()));
+    }
+    if (settings.logLevel() != null) {
+      args.addAll(List.of("--log-level", settings.logLevel()));
+    }
+    return args;
+  }
+
+  /**
+   * Polled every second, so app containers start as soon as a token could be obtained; 120 failures (two minutes)
+   * cover a slow token file and a slow first STS exchange before the kubelet restarts the sidecar and says why.
+   */
+  private Probe startupProbe() {
+    return httpProbe("/readyz", 1, 2, 120);
+  }
+
+  /** Only the process: an unreachable Google must not restart a sidecar that still serves a cached token. */
+  private Probe livenessProbe() {
+    return httpProbe("/healthz", 10, 3, 3);
+  }
+
+  private Probe httpProbe(String path, int periodSeconds, int timeoutSeconds, int failureThreshold) {
+    return new ProbeBuilder()
+        .withNewHttpGet().withPath(path).withPort(new IntOrString(settings.healthPort())).endHttpGet()
+        .withPeriodSeconds(periodSeconds)
+        .withTimeoutSeconds(timeoutSeconds)
+        .withFailureThreshold(failureThreshold)
+        .build();
+  }
+
+  private ResourceRequirements resources() {
+    ResourceRequirementsBuilder builder = new ResourceRequirementsBuilder();
+    if (settings.cpuRequest() != null) {
+      builder.addToRequests("cpu", new Quantity(settings.cpuRequest()));
+    }
+    if (settings.memoryRequest() != null) {
+      builder.addToRequests("memory", new Quantity(settings.memoryRequest()));
+    }
+    if (settings.cpuLimit() != null) {
+      builder.addToLimits("cpu", new Quantity(settings.cpuLimit()));
+    }
+    if (settings.memoryLimit() != null) {
+      builder.addToLimits("memory", new Quantity(settings.memoryLimit()));
+    }
+    return builder.build();
+  }
+
+  /**
+   * The Pod Security "restricted" profile. {@code NET_BIND_SERVICE} is what the profile allows for port 80; for a
+   * non-root uid it is not effective on its own, see {@link HostnameOptIn#UNPRIVILEGED_PORT_SYSCTL}.
+   */
+  private SecurityContext securityContext(MetadataModeOptions options) {
+    SecurityContextBuilder builder = new SecurityContextBuilder()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(RUN_AS)
+        .withRunAsGroup(RUN_AS)
+        .withReadOnlyRootFilesystem(true)
+        .withAllowPrivilegeEscalation(false)
+        .withPrivileged(false)
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
+    if (options.bindMetadataHostname()) {
+      builder.withNewCapabilities().withDrop("ALL").withAdd("NET_BIND_SERVICE").endCapabilities();
+    } else {
+      builder.withNewCapabilities().withDrop("ALL").endCapabilities();
+    }
+    return builder.build();
+  }
+}

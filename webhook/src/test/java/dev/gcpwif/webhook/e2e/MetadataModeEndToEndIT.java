@@ -1,0 +1,124 @@
+package dev.gcpwif.webhook.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Issue 4 end to end, metadata mode, with no cluster: the mutation renders a Deployment's pod, the kubelet stand-in
+ * lays out its volume, the real sidecar jar runs from the rendered container's args and env against a fake STS/IAM over
+ * TLS, and the real gcloud, gsutil (run directly), bundled Python google-auth and Java google-auth use it with only
+ * the app container's env. Each asserts that the Bearer token reaching storage is one the fake IAM issued.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MetadataModeEndToEndIT {
+  private PodOnThisMachine machine;
+  private SidecarProcess sidecar;
+  private Map<String, String> appEnv;
+
+  @BeforeAll
+  void startThePod() throws Exception {
+    machine = new PodOnThisMachine(Files.createTempDirectory("gcp-wif-e2e-metadata"));
+    int port = PodOnThisMachine.freePort();
+    int healthPort = PodOnThisMachine.freePort();
+    Pod pod = E2eRenderer.render("deployment-metadata.yaml",
+        "--sidecar-port", String.valueOf(port), "--sidecar-health-port", String.valueOf(healthPort));
+    String sidecarName = MetadataSidecarInjector.sidecarContainerName();
+    assertThat(pod.getSpec().getInitContainers()).first().satisfies(c -> assertThat(c.getName()).isEqualTo(sidecarName));
+
+    machine.layOut(pod, sidecarName);
+    KubeletStandIn.RenderedContainer sidecarContainer = machine.kubelet.render(machine.layout, sidecarName);
+    // The test's only addition to the sidecar's env: trust the fake Google's CA.
+    sidecar = SidecarProcess.start(sidecarContainer, Map.of("JAVA_TOOL_OPTIONS", machine.ca.jvmTrustOptions()),
+        URI.create("http://127.0.0.1:" + healthPort + "/readyz"), machine.work.resolve("sidecar.log"),
+        Duration.ofSeconds(60));
+    appEnv = machine.kubelet.render(machine.layout, "app").env();
+  }
+
+  @AfterAll
+  void stopThePod() throws Exception {
+    if (sidecar != null) {
+      sidecar.close();
+    }
+    if (machine != null) {
+      machine.close();
+    }
+  }
+
+  @Test
+  void theAppContainerHasOneTokenSourceTheMetadataServer() {
+    assertThat(appEnv).doesNotContainKeys("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE")
+        .containsKeys("GCE_METADATA_HOST", "GCE_METADATA_ROOT", "GCE_METADATA_IP");
+  }
+
+  @Test
+  void theSidecarExchangedTheProjectedTokenAtStsAndImpersonated() {
+    assertThat(machine.google.stsCalls()).isNotEmpty().allSatisfy(call -> {
+      assertThat(call.form()).containsEntry("subject_token", PodOnThisMachine.SUBJECT_TOKEN)
+          .containsEntry("audience", PodOnThisMachine.PROVIDER_AUDIENCE)
+          .containsEntry("subject_token_type", "urn:ietf:params:oauth:token-type:jwt");
+    });
+    assertThat(machine.google.iamAccessTokenCalls()).isNotEmpty().allSatisfy(call -> assertThat(call.path())
+        .isEqualTo("/v1/projects/-/serviceAccounts/" + PodOnThisMachine.EMAIL + ":generateAccessToken"));
+  }
+
+  @Test
+  void gcloudStorageLsSendsTheImpersonatedToken() throws Exception {
+    SdkRunner.Result result = machine.sdk.gcloud(appEnv,
+        Map.of("CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE", machine.storageHttp.jsonApiEndpoint()),
+        "storage", "ls", "gs://" + PodOnThisMachine.BUCKET);
+    assertThat(result.exitCode()).as(result.describe()).isZero();
+    assertThat(result.stdout()).contains("gs://" + PodOnThisMachine.BUCKET + "/" + FakeCloudStorage.OBJECT_NAME);
+    assertLastListingCarriesAnIamToken(machine.storageHttp);
+  }
+
+  @Test
+  void gsutilRunDirectlyWithTheContainersBotoSendsTheImpersonatedToken() throws Exception {
+    SdkRunner.Result result = machine.sdk.gsutil(appEnv, Map.of(), machine.gsutilStorageOverrides(),
+        "ls", "gs://" + PodOnThisMachine.BUCKET);
+    assertThat(result.exitCode()).as(result.describe()).isZero();
+    assertThat(result.stdout()).contains("gs://" + PodOnThisMachine.BUCKET + "/" + FakeCloudStorage.OBJECT_NAME);
+    assertLastListingCarriesAnIamToken(machine.storageHttps);
+  }
+
+  @Test
+  void bundledPythonGoogleAuthDefaultUsesTheMetadataServer() throws Exception {
+    SdkRunner.Result result = machine.sdk.python(appEnv, Map.of(), pythonProbe(),
+        machine.storageHttp.listUrl(PodOnThisMachine.BUCKET));
+    assertThat(result.exitCode()).as(result.describe()).isZero();
+    assertThat(result.stdout()).contains("google.auth.compute_engine");
+    assertLastListingCarriesAnIamToken(machine.storageHttp);
+  }
+
+  @Test
+  void javaGetApplicationDefaultUsesTheMetadataServer() throws Exception {
+    SdkRunner.Result result = machine.sdk.java(appEnv, Map.of(), List.of(), AdcProbe.class,
+        machine.storageHttp.listUrl(PodOnThisMachine.BUCKET));
+    assertThat(result.exitCode()).as(result.describe()).isZero();
+    assertThat(result.stdout()).contains("credentials=ComputeEngineCredentials");
+    assertLastListingCarriesAnIamToken(machine.storageHttp);
+  }
+
+  private void assertLastListingCarriesAnIamToken(FakeCloudStorage storage) {
+    List<String> authorizations = storage.listingAuthorizations();
+    assertThat(authorizations).as("object listings received").isNotEmpty();
+    String last = authorizations.get(authorizations.size() - 1);
+    assertThat(machine.google.issuedIamTokens()).as("tokens the fake IAM issued").isNotEmpty();
+    assertThat(machine.google.issuedIamTokens().stream().map(t -> "Bearer " + t)).contains(last);
+  }
+
+  static Path pythonProbe() {
+    return E2eRenderer.RESOURCES.resolve("adc_probe.py").toAbsolutePath();
+  }
+}
