@@ -73,9 +73,10 @@ public final class PodMutator {
     if (pod.getSpec().getContainers() != null) {
       containers.addAll(pod.getSpec().getContainers());
     }
-    // A nameless container is invalid, but API server validation runs after mutating admission: don't fail on it.
-    containers.removeIf(container -> container.getName() != null
-        && identity.skipContainers().contains(container.getName()));
+    // A nameless container is invalid and the API server will reject the pod, but its validation runs after mutating
+    // admission: leave such a container alone rather than fail on it.
+    containers.removeIf(container -> container.getName() == null
+        || identity.skipContainers().contains(container.getName()));
     if (identity.mode() == InjectionMode.METADATA) {
       // On a second pass the sidecar is already there: it is not an app container to point at itself.
       containers.removeIf(container -> MetadataSidecarInjector.sidecarContainerName().equals(container.getName()));

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -77,7 +79,8 @@ public final class MetadataSidecarInjector {
           + FileModeLayout.VOLUME_NAME + " missing)");
     }
 
-    pointAppContainersAtSidecar(spec, Set.copyOf(injectedContainers));
+    pointAppContainersAtSidecar(spec, injectedContainers.stream().filter(Objects::nonNull)
+        .collect(Collectors.toUnmodifiableSet()));
     placeSidecar(spec, sidecars.container(options));
     putVolume(spec, sidecars.tmpVolume());
     switchBotoToMetadataServer(pod, options.projectId());
@@ -97,7 +100,8 @@ public final class MetadataSidecarInjector {
   }
 
   private static boolean isApp(Container container, Set<String> injected) {
-    return injected.contains(container.getName())
+    // A nameless container is invalid, but API server validation runs after mutating admission: don't fail on it.
+    return container.getName() != null && injected.contains(container.getName())
         && !SidecarContainerFactory.CONTAINER_NAME.equals(container.getName());
   }
 
