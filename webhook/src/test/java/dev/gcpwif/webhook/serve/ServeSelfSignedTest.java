@@ -110,14 +110,52 @@ class ServeSelfSignedTest {
     exitCode = null;
   }
 
+  @Test
+  void twoReplicasStartingTogetherServeCertificatesOfOneCa() throws Exception {
+    ServeCommand second = new ServeCommand();
+    StringWriter secondErr = new StringWriter();
+    start("--self-signed-certs", "--service-namespace=" + NAMESPACE, "--tls-cert-file=" + dir.resolve("a/tls.crt"),
+        "--tls-key-file=" + dir.resolve("a/tls.key"));
+    CompletableFuture<Integer> secondExit = launch(second, secondErr, "--self-signed-certs",
+        "--service-namespace=" + NAMESPACE, "--tls-cert-file=" + dir.resolve("b/tls.crt"),
+        "--tls-key-file=" + dir.resolve("b/tls.key"));
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> (serve.listeningPort > 0 || exitCode.isDone())
+          && (second.listeningPort > 0 || secondExit.isDone()));
+      assertThat(exitCode).as("stderr: %s", err).isNotDone();
+      assertThat(secondExit).as("stderr: %s", secondErr).isNotDone();
+
+      List<X509Certificate> caBundle = caBundle();
+      assertThat(caBundle).hasSize(1);
+      assertThat(Files.readString(dir.resolve("a/tls.crt"))).isEqualTo(Files.readString(dir.resolve("b/tls.crt")));
+      OkHttpClient apiServer = clientTrustingOnly(caBundle);
+      for (int port : new int[] {serve.listeningPort, second.listeningPort}) {
+        try (Response response = apiServer.newCall(new Request.Builder()
+            .url("https://" + SERVICE_HOST + ":" + port + "/healthz").build()).execute()) {
+          assertThat(response.code()).as("replica on port %s", port).isEqualTo(200);
+        }
+      }
+      apiServer.connectionPool().evictAll();
+    } finally {
+      second.stop();
+      assertThat(secondExit.get(30, TimeUnit.SECONDS)).as("stderr: %s", secondErr).isZero();
+    }
+  }
+
   private void start(String... selfSignedArgs) {
+    exitCode = launch(serve, err, selfSignedArgs);
+  }
+
+  /** Runs {@code serve} on its own thread, as its own process would, with the mock API server as the cluster. */
+  private CompletableFuture<Integer> launch(ServeCommand command, StringWriter errors, String... selfSignedArgs) {
     Path kubeconfig = writeKubeconfig();
     List<String> args = new java.util.ArrayList<>(List.of("--address=127.0.0.1", "--port=0",
         "--kubeconfig=" + kubeconfig, "--shutdown-delay=0s", "--shutdown-grace=5s", "--cert-reload-interval=1s"));
     args.addAll(List.of(selfSignedArgs));
-    CommandLine cli = new CommandLine(serve);
-    cli.setErr(new PrintWriter(err, true));
-    exitCode = CompletableFuture.supplyAsync(() -> cli.execute(args.toArray(String[]::new)));
+    CommandLine cli = new CommandLine(command);
+    cli.setErr(new PrintWriter(errors, true));
+    return CompletableFuture.supplyAsync(() -> cli.execute(args.toArray(String[]::new)),
+        runnable -> new Thread(runnable, "serve").start());
   }
 
   private Path writeKubeconfig() {
