@@ -1,6 +1,8 @@
 package dev.gcpwif.webhook.serve;
 
 import dev.gcpwif.webhook.admission.AdmissionHandler;
+import dev.gcpwif.webhook.certs.SelfSignedCertificates;
+import dev.gcpwif.webhook.certs.SelfSignedOptions;
 import dev.gcpwif.webhook.cli.DurationConverter;
 import dev.gcpwif.webhook.cli.MutationOptions;
 import dev.gcpwif.webhook.cli.SidecarOptions;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -88,6 +91,11 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin MutationOptions mutationOptions = new MutationOptions();
   @Mixin SidecarOptions sidecarOptions = new SidecarOptions();
+  @Mixin SelfSignedOptions selfSigned = new SelfSignedOptions();
+
+  /** Set once the HTTPS port is open; lets in-process tests find a port chosen with --port=0. */
+  volatile int listeningPort;
+  private volatile Thread shutdownHook;
 
   @Override
   public Integer call() throws Exception {
@@ -103,19 +111,29 @@ public final class ServeCommand implements Callable<Integer> {
       err.println("webhook serve: --tls-cert-file and --tls-key-file are required (PEM files; HTTPS only)");
       return 2;
     }
-    ReloadingServerTls tls;
-    try {
-      tls = new ReloadingServerTls(tlsCertFile, tlsKeyFile);
-    } catch (TlsMaterialException e) {
-      err.println("webhook serve: " + e.getMessage());
-      return 2;
-    }
     KubernetesClient client;
     try {
       client = new KubernetesClientBuilder().withConfig(kubernetesConfig()).build();
     } catch (IOException | RuntimeException e) {
       err.println("webhook serve: cannot configure the Kubernetes client: " + e.getMessage());
-      tls.close();
+      return 2;
+    }
+    // Self-signed mode writes the PEM files the TLS context loads next, so it runs first.
+    SelfSignedCertificates certificates;
+    try {
+      certificates = selfSigned.enabled() ? startSelfSignedCertificates(client) : null;
+    } catch (IllegalArgumentException e) {
+      err.println("webhook serve: " + e.getMessage());
+      client.close();
+      return 2;
+    }
+    ReloadingServerTls tls;
+    try {
+      tls = new ReloadingServerTls(tlsCertFile, tlsKeyFile);
+    } catch (TlsMaterialException e) {
+      err.println("webhook serve: " + e.getMessage());
+      closeQuietly(certificates);
+      client.close();
       return 2;
     }
 
@@ -134,28 +152,65 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       err.println("webhook serve: cannot listen on " + address + ":" + port + ": " + rootMessage(e));
       serviceAccounts.close();
+      closeQuietly(certificates);
       client.close();
       tls.close();
       return 1;
     }
     tls.startPolling(certReloadInterval);
+    listeningPort = server.port();
     LOG.info("listening on https://{}:{} (annotation prefix {})", address, server.port(), settings.annotationPrefix());
 
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    shutdownHook = new Thread(() -> {
       LOG.info("shutting down: readiness off, serving {} more, then up to {} for in-flight admissions",
           shutdownDelay, shutdownGrace);
       server.markStopping();
       sleep(shutdownDelay);
-      server.close();
+      try {
+        server.close();
+      } catch (RuntimeException e) {
+        // Still release the rest: the informer, the certificate renewal and the client.
+        LOG.warn("in-flight requests did not finish within {}: {}", shutdownGrace, rootMessage(e));
+      }
+      closeQuietly(certificates);
       serviceAccounts.close();
       client.close();
       tls.close();
       LOG.info("stopped");
       stopped.countDown();
-    }, "shutdown"));
+    }, "shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
     stopped.await();
     return 0;
+  }
+
+  /** What SIGTERM does, for in-process tests; returns once {@code serve} has stopped. */
+  void stop() {
+    Thread hook = shutdownHook;
+    if (hook != null && Runtime.getRuntime().removeShutdownHook(hook)) {
+      hook.run();
+    }
+  }
+
+  /**
+   * Creates or loads the shared certificates and blocks until the API server trusts them and the files exist: until
+   * then there is nothing to serve, and the startup probe reports it. Failures are logged and retried meanwhile.
+   */
+  private SelfSignedCertificates startSelfSignedCertificates(KubernetesClient client) throws InterruptedException {
+    SelfSignedCertificates certificates = new SelfSignedCertificates(client,
+        selfSigned.toSettings(tlsCertFile, tlsKeyFile, client.getNamespace()), Clock.systemUTC());
+    certificates.start(selfSigned.checkInterval());
+    while (!certificates.awaitFirstReconcile(Duration.ofSeconds(30))) {
+      LOG.warn("still waiting for the self-signed certificates; the HTTPS port opens once they exist");
+    }
+    return certificates;
+  }
+
+  private static void closeQuietly(SelfSignedCertificates certificates) {
+    if (certificates != null) {
+      certificates.close();
+    }
   }
 
   private Config kubernetesConfig() throws IOException {

@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.certs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.gcpwif.webhook.serve.ServeCommand;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -27,8 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParseResult;
 
 /** Renders deploy/overlays/self-signed with the real kubectl and checks the RBAC and flags self-signed mode needs. */
 class SelfSignedOverlayTest {
@@ -36,12 +36,8 @@ class SelfSignedOverlayTest {
   private static final String NAMESPACE = "gcp-wif-system";
   private static List<HasMetadata> objects;
 
-  @Command(name = "serve")
-  static final class Serve {
-    @Mixin SelfSignedOptions selfSigned;
-    @CommandLine.Option(names = "--tls-cert-file") Path certFile;
-    @CommandLine.Option(names = "--tls-key-file") Path keyFile;
-  }
+  /** The self-signed flags and the TLS file flags, as the real {@code serve} parsed them. */
+  record Serve(SelfSignedOptions selfSigned, Path certFile, Path keyFile) {}
 
   @BeforeAll
   static void render() throws Exception {
@@ -96,10 +92,10 @@ class SelfSignedOverlayTest {
     Deployment deployment = only(Deployment.class, "gcp-wif-webhook");
     Container webhook = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     Serve serve = parseServeArgs(webhook.getArgs());
-    SelfSignedSettings settings = serve.selfSigned.toSettings(serve.certFile, serve.keyFile, NAMESPACE);
+    SelfSignedSettings settings = serve.selfSigned().toSettings(serve.certFile(), serve.keyFile(), NAMESPACE);
 
     assertThat(webhook.getArgs()).first().isEqualTo("serve");
-    assertThat(serve.selfSigned.enabled()).isTrue();
+    assertThat(serve.selfSigned().enabled()).isTrue();
     assertThat(settings.serviceName()).isEqualTo(only(Service.class, "gcp-wif-webhook").getMetadata().getName());
     assertThat(webhook.getEnv()).extracting(EnvVar::getName).contains("POD_NAMESPACE");
     EnvVar podNamespace = webhook.getEnv().stream().filter(env -> env.getName().equals("POD_NAMESPACE"))
@@ -144,15 +140,17 @@ class SelfSignedOverlayTest {
     Container webhook = only(Deployment.class, "gcp-wif-webhook").getSpec().getTemplate().getSpec()
         .getContainers().get(0);
     Serve serve = parseServeArgs(webhook.getArgs());
-    return serve.selfSigned.toSettings(serve.certFile, serve.keyFile, NAMESPACE);
+    return serve.selfSigned().toSettings(serve.certFile(), serve.keyFile(), NAMESPACE);
   }
 
-  /** The self-signed flags as picocli reads them; flags owned by other parts of {@code serve} are let through. */
+  /** The container args parsed by the real {@code serve}: an unknown flag or an invalid value fails here. */
   private static Serve parseServeArgs(List<String> args) {
-    Serve serve = new Serve();
-    CommandLine commandLine = new CommandLine(serve).setUnmatchedArgumentsAllowed(true);
-    commandLine.parseArgs(args.subList(1, args.size()).toArray(String[]::new));
-    return serve;
+    CommandLine commandLine = new CommandLine(new ServeCommand());
+    ParseResult result = commandLine.parseArgs(args.subList(1, args.size()).toArray(String[]::new));
+    SelfSignedOptions options = (SelfSignedOptions) commandLine.getCommandSpec().mixins().get("selfSigned")
+        .userObject();
+    return new Serve(options, result.matchedOptionValue("--tls-cert-file", null),
+        result.matchedOptionValue("--tls-key-file", null));
   }
 
   private static <T extends HasMetadata> List<T> all(Class<T> type) {

@@ -66,6 +66,34 @@ class ReloadingServerTlsTest {
   }
 
   @Test
+  void newKeyBeforeItsCertificateKeepsServingTheOldPairUntilThePairIsComplete() throws Exception {
+    // Self-signed mode renames the new key into place first, then the certificate: a poll in between sees a new key
+    // with the old certificate, which must never be served.
+    Path cert = dir.resolve("tls.crt");
+    Path key = dir.resolve("tls.key");
+    HeldCertificate first = TLS.leaf(KeyKind.EC_PKCS8, "first");
+    TestTls.write(first, KeyKind.EC_PKCS8, cert, key);
+    try (ReloadingServerTls tls = new ReloadingServerTls(cert, key)) {
+      HeldCertificate second = TLS.leaf(KeyKind.EC_PKCS8, "second");
+      Files.writeString(key, second.privateKeyPkcs8Pem());
+
+      assertThat(tls.reloadIfChanged()).isFalse();
+      assertThat(servedCertificate(tls)).isEqualTo(first.certificate());
+      assertThat(tls.failedReloads()).isEqualTo(1);
+
+      Files.writeString(cert, second.certificatePem());
+      assertThat(tls.reloadIfChanged()).isTrue();
+      assertThat(servedCertificate(tls)).isEqualTo(second.certificate());
+      assertThat(tls.sslContextFactory().getKeyStore().getKey("serving", "in-memory".toCharArray()))
+          .isEqualTo(second.keyPair().getPrivate());
+    }
+  }
+
+  private static java.security.cert.Certificate servedCertificate(ReloadingServerTls tls) throws Exception {
+    return tls.sslContextFactory().getKeyStore().getCertificate("serving");
+  }
+
+  @Test
   void secretVolumeSymlinkSwapIsLoaded() throws Exception {
     // The kubelet's atomic writer: tls.crt -> ..data/tls.crt, ..data -> ..2024_01_01_v1; an update swaps ..data.
     Path v1 = Files.createDirectory(dir.resolve("..v1"));
