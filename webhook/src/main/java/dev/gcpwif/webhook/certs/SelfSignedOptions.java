@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.certs;
 
+import dev.gcpwif.webhook.cli.DurationConverter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;

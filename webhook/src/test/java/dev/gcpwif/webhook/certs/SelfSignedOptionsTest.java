@@ -101,6 +101,6 @@ class SelfSignedOptionsTest {
   void rejectsAMalformedDurationWithTheExpectedForms() {
     assertThatThrownBy(() -> parse("--self-signed-cert-validity=3 months"))
         .isInstanceOf(CommandLine.ParameterException.class)
-        .hasMessageContaining("'3 months' is not a duration: expected a number with a unit d, h, m or s");
+        .hasMessageContaining("'3 months' is not a duration: expected a number with a unit ms, s, m, h or d");
   }
 }

@@ -102,7 +102,7 @@ class ServeCommandTest {
     assertThat(run("serve", "--token-expiration", "60")).isEqualTo(2);
     assertThat(err.toString()).contains("at least 600 seconds");
     assertThat(run("serve", "--cert-reload-interval", "soon")).isEqualTo(2);
-    assertThat(err.toString()).contains("'soon' is not a duration (expected e.g. 500ms, 10s, 5m, 1h)");
+    assertThat(err.toString()).contains("'soon' is not a duration: expected a number with a unit ms, s, m, h or d");
     assertThat(run("serve", "--token-default-mode", "0999")).isEqualTo(2);
     assertThat(err.toString()).contains("'0999' is not a file mode");
   }
