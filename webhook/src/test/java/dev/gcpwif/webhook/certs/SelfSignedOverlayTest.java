@@ -1,8 +1,8 @@
 package dev.gcpwif.webhook.certs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import dev.gcpwif.webhook.deploy.Kustomize;
 import dev.gcpwif.webhook.serve.ServeCommand;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -17,14 +17,8 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -41,7 +35,7 @@ class SelfSignedOverlayTest {
 
   @BeforeAll
   static void render() throws Exception {
-    objects = parse(kubectlKustomize(repositoryRoot().resolve("deploy/overlays/self-signed")));
+    objects = Kustomize.render("overlays/self-signed").objects();
   }
 
   @Test
@@ -163,42 +157,4 @@ class SelfSignedOverlayTest {
     return matches.get(0);
   }
 
-  private static List<HasMetadata> parse(String yaml) {
-    KubernetesSerialization serialization = new KubernetesSerialization();
-    List<HasMetadata> parsed = new ArrayList<>();
-    for (String document : yaml.split("(?m)^---\\s*$")) {
-      if (!document.isBlank()) {
-        parsed.add(serialization.unmarshal(document, HasMetadata.class));
-      }
-    }
-    return parsed;
-  }
-
-  static String kubectlKustomize(Path directory) throws IOException, InterruptedException {
-    Process process;
-    try {
-      process = new ProcessBuilder("kubectl", "kustomize", directory.toString())
-          .redirectErrorStream(true)
-          .start();
-    } catch (IOException e) {
-      return fail("kubectl is required to render the kustomize overlays (install it, see .ci/run): " + e.getMessage());
-    }
-    byte[] output = process.getInputStream().readAllBytes();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      return fail("kubectl kustomize " + directory + " did not finish within 60 s");
-    }
-    String text = new String(output, StandardCharsets.UTF_8);
-    assertThat(process.exitValue()).as("kubectl kustomize %s:%n%s", directory, text).isZero();
-    return text;
-  }
-
-  static Path repositoryRoot() {
-    Path directory = Path.of("").toAbsolutePath();
-    while (directory != null && !Files.isDirectory(directory.resolve("deploy/overlays"))) {
-      directory = directory.getParent();
-    }
-    assertThat(directory).as("a parent directory with deploy/overlays").isNotNull();
-    return directory;
-  }
 }

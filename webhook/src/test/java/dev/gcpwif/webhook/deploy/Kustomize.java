@@ -14,17 +14,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Renders a kustomization with the real {@code kubectl kustomize} and loads every object with fabric8. */
-final class Kustomize {
+public final class Kustomize {
 
   private Kustomize() {}
 
   /** The objects of {@code deploy/<variant>}, e.g. {@code base} or {@code overlays/self-signed}. */
-  static Rendered render(String variant) {
+  public static Rendered render(String variant) {
     Path directory = repositoryRoot().resolve("deploy").resolve(variant);
     return new Rendered(variant, parse(kubectlKustomize(directory)));
   }
 
-  static Path repositoryRoot() {
+  public static Path repositoryRoot() {
     Path directory = Path.of("").toAbsolutePath();
     while (directory != null && !Files.isDirectory(directory.resolve("deploy/overlays"))) {
       directory = directory.getParent();
@@ -33,7 +33,7 @@ final class Kustomize {
     return directory;
   }
 
-  static List<HasMetadata> parse(String yaml) {
+  public static List<HasMetadata> parse(String yaml) {
     KubernetesSerialization serialization = new KubernetesSerialization();
     List<HasMetadata> parsed = new ArrayList<>();
     for (String document : yaml.split("(?m)^---\\s*$")) {
@@ -69,7 +69,7 @@ final class Kustomize {
   }
 
   /** One rendered variant. */
-  record Rendered(String variant, List<HasMetadata> objects) {
+  public record Rendered(String variant, List<HasMetadata> objects) {
 
     <T extends HasMetadata> List<T> all(Class<T> type) {
       return objects.stream().filter(type::isInstance).map(type::cast).toList();
