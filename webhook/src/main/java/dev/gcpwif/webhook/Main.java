@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook;
 
+import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.inject.InjectCommand;
 import dev.gcpwif.webhook.serve.ServeCommand;
 import picocli.CommandLine;
@@ -8,6 +9,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code webhook.jar}: {@code serve} runs the admission server, {@code inject} mutates files. */
 @Command(
     name = "webhook.jar",
+    versionProvider = VersionProvider.class,
     subcommands = {ServeCommand.class, InjectCommand.class},
     mixinStandardHelpOptions = true,
     description = "Google Cloud Workload Identity Federation for Kubernetes pods outside Google Cloud.")

@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.inject;
 
+import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.WebhookSettings;
 import java.io.IOException;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "inject", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "inject", versionProvider = VersionProvider.class, mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "Applies the webhook's mutation to manifests offline, like istioctl kube-inject: reads multi-document YAML"
             + " with ServiceAccounts and Pods or workloads with a pod template (Deployment, StatefulSet, DaemonSet,"

@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.serve;
 
+import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
 import dev.gcpwif.webhook.certs.SelfSignedOptions;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Spec;
 /** {@code webhook serve}: the mutating admission webhook over HTTPS. */
 @Command(
     name = "serve",
+    versionProvider = VersionProvider.class,
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = "Run the mutating admission webhook (HTTPS: POST /mutate, GET /healthz, /readyz, /metrics).",
