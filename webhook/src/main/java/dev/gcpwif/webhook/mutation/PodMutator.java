@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.mutation;
 
+import dev.gcpwif.webhook.mutation.metadata.MetadataModeLeftovers;
 import dev.gcpwif.webhook.mutation.metadata.MetadataModeOptions;
 import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
 import io.fabric8.kubernetes.api.model.Container;
@@ -36,7 +37,8 @@ public final class PodMutator {
    *
    * @param serviceAccount the pod's ServiceAccount, or null when it does not exist
    * @throws InvalidAnnotationException when an annotation on the pod or the ServiceAccount is malformed, or
-   *     ({@link PodConflictException}) when the pod already uses the volume name or mount path for something else
+   *     ({@link PodConflictException}) when the pod already uses the volume name or mount path, or in metadata mode
+   *     the sidecar's container or volume name, for something else
    */
   public Pod mutate(Pod pod, ServiceAccount serviceAccount) throws InvalidAnnotationException {
     Pod copy = SERIALIZATION.clone(pod);
@@ -50,6 +52,9 @@ public final class PodMutator {
         ? MetadataModeOptions.fromAnnotations(pod, serviceAccount, settings.annotationPrefix(),
             identity.projectId().orElse(null))
         : null;
+    // The mode, the hostname opt-in or the sidecar flags may have changed since a previous pass: start over from
+    // what the user wrote, as far as the pod tells (re-running inject on its own output is the usual case).
+    MetadataModeLeftovers.removeFrom(copy);
     List<Container> containers = injectedContainers(copy, identity);
     if (containers.isEmpty()) {
       return copy;
@@ -77,10 +82,6 @@ public final class PodMutator {
     // admission: leave such a container alone rather than fail on it.
     containers.removeIf(container -> container.getName() == null
         || identity.skipContainers().contains(container.getName()));
-    if (identity.mode() == InjectionMode.METADATA) {
-      // On a second pass the sidecar is already there: it is not an app container to point at itself.
-      containers.removeIf(container -> MetadataSidecarInjector.sidecarContainerName().equals(container.getName()));
-    }
     return containers;
   }
 

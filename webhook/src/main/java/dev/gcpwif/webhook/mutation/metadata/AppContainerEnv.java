@@ -45,6 +45,49 @@ final class AppContainerEnv {
     container.setEnv(env);
   }
 
+  /**
+   * Undoes {@link #apply} for a sidecar at this address: removes the variables it added (same name, same value) and
+   * puts the credential-file variables it removed back where file mode appends them, in front of file mode's other
+   * variables, so the container ends up as file mode alone would leave it. A container without any of the added
+   * variables is left alone.
+   */
+  void revert(Container container) {
+    if (container.getEnv() == null) {
+      return;
+    }
+    List<EnvVar> env = new ArrayList<>(container.getEnv());
+    int firstRemoved = -1;
+    for (int i = env.size() - 1; i >= 0; i--) {
+      if (isAdded(env.get(i))) {
+        env.remove(i);
+        firstRemoved = i;
+      }
+    }
+    if (firstRemoved < 0) {
+      return;
+    }
+    int insertAt = firstRemoved;
+    while (insertAt > 0 && env.get(insertAt - 1) != null && isFollowingFileModeVariable(env.get(insertAt - 1))) {
+      insertAt--;
+    }
+    List<EnvVar> restored = new ArrayList<>();
+    for (String name : FileModeLayout.CREDENTIAL_FILE_VARIABLES) {
+      if (env.stream().noneMatch(var -> var != null && name.equals(var.getName()))) {
+        restored.add(new EnvVar(name, FileModeLayout.CREDENTIALS_FILE, null));
+      }
+    }
+    env.addAll(insertAt, restored);
+    container.setEnv(env);
+  }
+
+  private boolean isAdded(EnvVar var) {
+    return var != null && var.getValueFrom() == null && var.getValue() != null && var.getValue().equals(added.get(var.getName()));
+  }
+
+  private static boolean isFollowingFileModeVariable(EnvVar var) {
+    return var.getValueFrom() == null && FileModeLayout.FOLLOWING_VARIABLES.contains(var.getName());
+  }
+
   private static boolean isInjectedCredentialFileVariable(EnvVar var) {
     return FileModeLayout.CREDENTIAL_FILE_VARIABLES.contains(var.getName())
         && var.getValueFrom() == null

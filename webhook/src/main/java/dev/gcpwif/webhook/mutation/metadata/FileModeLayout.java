@@ -16,5 +16,12 @@ public final class FileModeLayout {
   public static final java.util.List<String> CREDENTIAL_FILE_VARIABLES =
       java.util.List.of("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE");
 
+  /**
+   * The other variables file mode appends, right after {@link #CREDENTIAL_FILE_VARIABLES}: undoing metadata mode puts
+   * those back in front of these.
+   */
+  public static final java.util.Set<String> FOLLOWING_VARIABLES = java.util.Set.of(
+      "BOTO_PATH", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "CLOUDSDK_COMPUTE_REGION");
+
   private FileModeLayout() {}
 }

@@ -28,6 +28,42 @@ final class HostnameOptIn {
     lowerUnprivilegedPortStart(spec);
   }
 
+  /**
+   * Undoes {@link #apply} as far as the pod tells: the hostname leaves the loopback alias (and an alias left without
+   * hostnames goes), and the sysctl goes when it still holds the value {@link #apply} sets. A mapping to another
+   * address is the user's and stays; a lower port start the user had before {@link #apply} cannot be told apart.
+   */
+  static void revert(PodSpec spec) {
+    List<HostAlias> aliases = new ArrayList<>();
+    for (HostAlias alias : spec.getHostAliases() == null ? List.<HostAlias>of() : spec.getHostAliases()) {
+      if (alias != null && LOOPBACK.equals(alias.getIp()) && alias.getHostnames() != null
+          && alias.getHostnames().contains(METADATA_HOSTNAME)) {
+        List<String> hostnames = new ArrayList<>(alias.getHostnames());
+        hostnames.removeIf(METADATA_HOSTNAME::equals);
+        if (hostnames.isEmpty()) {
+          continue;
+        }
+        alias.setHostnames(hostnames);
+      }
+      aliases.add(alias);
+    }
+    spec.setHostAliases(aliases);
+    PodSecurityContext context = spec.getSecurityContext();
+    if (context == null) {
+      return;
+    }
+    if (context.getSysctls() == null) {
+      return;
+    }
+    List<Sysctl> sysctls = new ArrayList<>(context.getSysctls());
+    sysctls.removeIf(s -> s != null && UNPRIVILEGED_PORT_SYSCTL.equals(s.getName())
+        && Integer.toString(METADATA_HOSTNAME_PORT).equals(s.getValue()));
+    context.setSysctls(sysctls);
+    if (context.equals(new PodSecurityContext())) {
+      spec.setSecurityContext(null);
+    }
+  }
+
   /** Maps the hostname to loopback, unless the user already maps it somewhere: their entry wins. */
   private static void addHostAlias(PodSpec spec) {
     List<HostAlias> aliases = new ArrayList<>(spec.getHostAliases());

@@ -61,7 +61,9 @@ public final class MetadataSidecarInjector {
   /**
    * @param fileMutated a pod as the file-based mutation left it (it carries the {@code gcp-workload-identity} volume)
    * @param injectedContainers names of the containers and init containers file mode injected (skipped ones excluded)
-   * @throws InvalidAnnotationException for a pod on the host network: its loopback is the node's
+   * @throws InvalidAnnotationException for a pod on the host network: its loopback is the node's, or
+   *     ({@link dev.gcpwif.webhook.mutation.PodConflictException}) when the pod has a container or volume of the
+   *     sidecar's names that a previous pass did not render
    * @throws IllegalArgumentException when the pod was not mutated in file mode first (a caller's bug)
    */
   public Pod inject(Pod fileMutated, Collection<String> injectedContainers, MetadataModeOptions options)
@@ -79,6 +81,7 @@ public final class MetadataSidecarInjector {
           + FileModeLayout.VOLUME_NAME + " missing)");
     }
 
+    ReservedNames.requireFree(spec, annotationPrefix + "/injection-mode");
     pointAppContainersAtSidecar(spec, injectedContainers.stream().filter(Objects::nonNull)
         .collect(Collectors.toUnmodifiableSet()));
     placeSidecar(spec, sidecars.container(options));

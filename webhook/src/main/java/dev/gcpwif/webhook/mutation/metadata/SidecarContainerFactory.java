@@ -64,6 +64,38 @@ final class SidecarContainerFactory {
     return CONTAINER_NAME.equals(container.getName());
   }
 
+  /**
+   * A container of our name is ours when it carries what {@link #container} renders and a user's container would not:
+   * the {@code --listen} and {@code --health-port} arguments, the health port's name, and both of our mounts. The
+   * image is not compared: it changes with {@code --sidecar-image} between passes.
+   */
+  static boolean isOurs(Container container) {
+    return isSidecar(container)
+        && listenAddresses(container).size() > 0
+        && container.getArgs() != null && container.getArgs().contains("--health-port")
+        && container.getPorts() != null
+        && container.getPorts().stream().anyMatch(port -> port != null && HEALTH_PORT_NAME.equals(port.getName()))
+        && mounts(container, FileModeLayout.VOLUME_NAME, FileModeLayout.MOUNT_PATH)
+        && mounts(container, TMP_VOLUME_NAME, TMP_PATH);
+  }
+
+  /** The values of the container's {@code --listen} arguments, in order: the metadata port first. */
+  static List<String> listenAddresses(Container container) {
+    List<String> args = container.getArgs() == null ? List.of() : container.getArgs();
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if ("--listen".equals(args.get(i))) {
+        addresses.add(args.get(i + 1));
+      }
+    }
+    return addresses;
+  }
+
+  private static boolean mounts(Container container, String volume, String path) {
+    return container.getVolumeMounts() != null && container.getVolumeMounts().stream()
+        .anyMatch(mount -> mount != null && volume.equals(mount.getName()) && path.equals(mount.getMountPath()));
+  }
+
   Volume tmpVolume() {
     return new VolumeBuilder().withName(TMP_VOLUME_NAME)
         .withNewEmptyDir().withSizeLimit(new Quantity("16Mi")).endEmptyDir()

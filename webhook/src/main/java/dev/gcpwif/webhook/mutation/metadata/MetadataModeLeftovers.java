@@ -1,0 +1,58 @@
+package dev.gcpwif.webhook.mutation.metadata;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * Takes out of a pod what a previous metadata-mode pass recognizably added, so that the next pass renders the pod as
+ * if it saw it for the first time: re-running {@code inject} on its own output after the ServiceAccount or the pod's
+ * injection mode changed must not leave a sidecar (and app containers pointed at it) in a direct-mode pod, nor a
+ * stale hostname opt-in in a metadata-mode one. Only our own sidecar ({@link SidecarContainerFactory#isOurs}) counts
+ * as evidence; without it nothing is touched, and what the user set with other values stays.
+ */
+public final class MetadataModeLeftovers {
+  private MetadataModeLeftovers() {}
+
+  /** Modifies {@code pod} in place: callers pass their private copy. */
+  public static void removeFrom(Pod pod) {
+    PodSpec spec = pod.getSpec();
+    if (spec == null) {
+      return;
+    }
+    // Lists the API server would reject (null, nameless containers) are left to its validation, not failed on here.
+    List<Container> sidecars = allContainers(spec).filter(SidecarContainerFactory::isOurs).toList();
+    if (sidecars.isEmpty()) {
+      return;
+    }
+    spec.setInitContainers(withoutOurSidecar(spec.getInitContainers()));
+    spec.setContainers(withoutOurSidecar(spec.getContainers()));
+    spec.setVolumes(new ArrayList<>(orEmpty(spec.getVolumes()).stream()
+        .filter(volume -> !ReservedNames.isOurTmpVolume(volume, spec)).toList()));
+    for (Container sidecar : sidecars) {
+      List<String> listening = SidecarContainerFactory.listenAddresses(sidecar);
+      AppContainerEnv appEnv = new AppContainerEnv(listening.get(0));
+      allContainers(spec).forEach(appEnv::revert);
+      if (listening.contains(HostnameOptIn.LOOPBACK + ":" + HostnameOptIn.METADATA_HOSTNAME_PORT)) {
+        HostnameOptIn.revert(spec);
+      }
+    }
+  }
+
+  static Stream<Container> allContainers(PodSpec spec) {
+    return Stream.concat(orEmpty(spec.getInitContainers()).stream(), orEmpty(spec.getContainers()).stream())
+        .filter(Objects::nonNull);
+  }
+
+  private static <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+
+  private static List<Container> withoutOurSidecar(List<Container> containers) {
+    return new ArrayList<>(orEmpty(containers).stream().filter(container -> !SidecarContainerFactory.isOurs(container)).toList());
+  }
+}

@@ -1,0 +1,53 @@
+package dev.gcpwif.webhook.mutation.metadata;
+
+import dev.gcpwif.webhook.mutation.PodConflictException;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+
+/**
+ * The names metadata mode adds to a pod: the sidecar container and its scratch volume. A pod that already uses one
+ * for something of its own is denied, as replacing it would silently drop the user's container or share its volume
+ * with the sidecar; one that a previous pass rendered is ours and gets re-rendered.
+ */
+final class ReservedNames {
+  private ReservedNames() {}
+
+  /**
+   * @param injectionModeAnnotation the annotation key that selects metadata mode, named in the message
+   */
+  static void requireFree(PodSpec spec, String injectionModeAnnotation) throws PodConflictException {
+    String why = "as metadata mode (" + injectionModeAnnotation + ": metadata) needs that name";
+    for (Container container : spec.getInitContainers()) {
+      if (SidecarContainerFactory.isSidecar(container) && !SidecarContainerFactory.isOurs(container)) {
+        throw new PodConflictException("the pod already has an init container named \""
+            + SidecarContainerFactory.CONTAINER_NAME + "\" that is not the webhook's metadata server; rename it, "
+            + why + " for its sidecar");
+      }
+    }
+    for (Container container : spec.getContainers()) {
+      if (SidecarContainerFactory.isSidecar(container) && !SidecarContainerFactory.isOurs(container)) {
+        throw new PodConflictException("the pod already has a container named \""
+            + SidecarContainerFactory.CONTAINER_NAME + "\" that is not the webhook's metadata server; rename it, "
+            + why + " for its sidecar");
+      }
+    }
+    for (Volume volume : spec.getVolumes()) {
+      if (SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) && !isOurTmpVolume(volume, spec)) {
+        throw new PodConflictException("the pod already has a volume named \"" + SidecarContainerFactory.TMP_VOLUME_NAME
+            + "\" that is not the metadata server's scratch volume; rename it, " + why);
+      }
+    }
+  }
+
+  /** Our scratch volume: an emptyDir of our name that no container but our sidecar mounts. */
+  static boolean isOurTmpVolume(Volume volume, PodSpec spec) {
+    if (!SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) || volume.getEmptyDir() == null) {
+      return false;
+    }
+    return MetadataModeLeftovers.allContainers(spec)
+        .filter(container -> !SidecarContainerFactory.isOurs(container))
+        .noneMatch(container -> container.getVolumeMounts() != null && container.getVolumeMounts().stream()
+            .anyMatch(mount -> mount != null && SidecarContainerFactory.TMP_VOLUME_NAME.equals(mount.getName())));
+  }
+}
