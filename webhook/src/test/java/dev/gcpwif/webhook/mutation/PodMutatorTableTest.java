@@ -57,6 +57,53 @@ class PodMutatorTableTest {
     assertThat(SERIALIZATION.asYaml(twice)).isEqualTo(SERIALIZATION.asYaml(once));
   }
 
+  /**
+   * The offline {@code inject} re-run on its own output after the ServiceAccount (or the pod) switched modes must give
+   * what one pass in the new mode gives: no sidecar left in a direct-mode pod, nothing of direct mode left in a
+   * metadata-mode one.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("admittedCases")
+  void switchingModesBetweenPassesEqualsOnePassInTheNewMode(MutationCase c) {
+    PodMutator mutator = new PodMutator(c.settings());
+    String key = c.settings().annotationPrefix() + "/injection-mode";
+    for (List<String> modes : List.of(List.of("metadata", "direct"), List.of("direct", "metadata"),
+        List.of("gcloud", "metadata"), List.of("metadata", "gcloud"))) {
+      Pod firstPass;
+      try {
+        firstPass = mutator.mutate(withAnnotation(c.pod(), key, modes.get(0)), c.serviceAccount());
+      } catch (InvalidAnnotationException deniedInTheFirstMode) {
+        continue; // nothing was rendered to switch from
+      }
+
+      String rerun = outcome(mutator, withAnnotation(firstPass, key, modes.get(1)), c.serviceAccount());
+
+      assertThat(rerun).as("%s, then %s", modes.get(0), modes.get(1))
+          .isEqualTo(outcome(mutator, withAnnotation(c.pod(), key, modes.get(1)), c.serviceAccount()));
+    }
+  }
+
+  private static Pod withAnnotation(Pod pod, String key, String value) {
+    Pod copy = SERIALIZATION.clone(pod);
+    if (copy.getMetadata() == null) {
+      copy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+    }
+    if (copy.getMetadata().getAnnotations() == null) {
+      copy.getMetadata().setAnnotations(new java.util.LinkedHashMap<>());
+    }
+    copy.getMetadata().getAnnotations().put(key, value);
+    return copy;
+  }
+
+  /** The mutated pod as YAML, or the denial. */
+  private static String outcome(PodMutator mutator, Pod pod, io.fabric8.kubernetes.api.model.ServiceAccount sa) {
+    try {
+      return SERIALIZATION.asYaml(mutator.mutate(pod, sa));
+    } catch (InvalidAnnotationException denied) {
+      return "denied: " + denied.getMessage();
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void neverModifiesItsInput(MutationCase c) {

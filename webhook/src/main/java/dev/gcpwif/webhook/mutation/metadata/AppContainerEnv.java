@@ -50,8 +50,10 @@ final class AppContainerEnv {
    * puts the credential-file variables it removed back where file mode appends them, in front of file mode's other
    * variables, so the container ends up as file mode alone would leave it. A container without any of the added
    * variables is left alone.
+   *
+   * @param projectId the project the previous pass knew (the sidecar's {@code --project-id}), or null
    */
-  void revert(Container container) {
+  void revert(Container container, String projectId) {
     if (container.getEnv() == null) {
       return;
     }
@@ -66,26 +68,46 @@ final class AppContainerEnv {
     if (firstRemoved < 0) {
       return;
     }
-    int insertAt = firstRemoved;
-    while (insertAt > 0 && env.get(insertAt - 1) != null && isFollowingFileModeVariable(env.get(insertAt - 1))) {
-      insertAt--;
-    }
     List<EnvVar> restored = new ArrayList<>();
     for (String name : FileModeLayout.CREDENTIAL_FILE_VARIABLES) {
       if (env.stream().noneMatch(var -> var != null && name.equals(var.getName()))) {
         restored.add(new EnvVar(name, FileModeLayout.CREDENTIALS_FILE, null));
       }
     }
-    env.addAll(insertAt, restored);
+    env.addAll(startOfFileModeBlock(env, firstRemoved, projectId), restored);
     container.setEnv(env);
   }
 
-  private boolean isAdded(EnvVar var) {
-    return var != null && var.getValueFrom() == null && var.getValue() != null && var.getValue().equals(added.get(var.getName()));
+  /**
+   * Walks back from {@code end} over the variables file mode appended after the credential-file ones: they come in
+   * {@link FileModeLayout#FOLLOWING_VARIABLES} order with file mode's values, which tells them from a user's.
+   */
+  private static int startOfFileModeBlock(List<EnvVar> env, int end, String projectId) {
+    int start = end;
+    int rank = FileModeLayout.FOLLOWING_VARIABLES.size();
+    while (start > 0) {
+      EnvVar var = env.get(start - 1);
+      int varRank = var == null ? -1 : FileModeLayout.FOLLOWING_VARIABLES.indexOf(var.getName());
+      if (varRank < 0 || varRank >= rank || var.getValueFrom() != null || !hasFileModeValue(var, projectId)) {
+        break;
+      }
+      rank = varRank;
+      start--;
+    }
+    return start;
   }
 
-  private static boolean isFollowingFileModeVariable(EnvVar var) {
-    return var.getValueFrom() == null && FileModeLayout.FOLLOWING_VARIABLES.contains(var.getName());
+  private static boolean hasFileModeValue(EnvVar var, String projectId) {
+    return switch (var.getName()) {
+      case "BOTO_PATH" -> FileModeLayout.BOTO_PATH_VALUE.equals(var.getValue());
+      case "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT" -> projectId != null && projectId.equals(var.getValue());
+      default -> true; // the region comes from a webhook flag the pod does not record
+    };
+  }
+
+  private boolean isAdded(EnvVar var) {
+    return var != null && var.getValueFrom() == null && var.getValue() != null
+        && var.getValue().equals(added.get(var.getName()));
   }
 
   private static boolean isInjectedCredentialFileVariable(EnvVar var) {

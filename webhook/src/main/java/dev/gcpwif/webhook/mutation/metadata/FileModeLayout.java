@@ -17,11 +17,13 @@ public final class FileModeLayout {
       java.util.List.of("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE");
 
   /**
-   * The other variables file mode appends, right after {@link #CREDENTIAL_FILE_VARIABLES}: undoing metadata mode puts
-   * those back in front of these.
+   * The other variables file mode appends, right after {@link #CREDENTIAL_FILE_VARIABLES} and in this order: undoing
+   * metadata mode puts those back in front of these.
    */
-  public static final java.util.Set<String> FOLLOWING_VARIABLES = java.util.Set.of(
+  public static final java.util.List<String> FOLLOWING_VARIABLES = java.util.List.of(
       "BOTO_PATH", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "CLOUDSDK_COMPUTE_REGION");
+  /** The value file mode gives {@code BOTO_PATH}: its boto file first, then boto's usual files. */
+  public static final String BOTO_PATH_VALUE = BOTO_FILE + ":/etc/boto.cfg:~/.boto";
 
   private FileModeLayout() {}
 }

@@ -36,7 +36,8 @@ public final class MetadataModeLeftovers {
     for (Container sidecar : sidecars) {
       List<String> listening = SidecarContainerFactory.listenAddresses(sidecar);
       AppContainerEnv appEnv = new AppContainerEnv(listening.get(0));
-      allContainers(spec).forEach(appEnv::revert);
+      String projectId = SidecarContainerFactory.projectId(sidecar);
+      allContainers(spec).forEach(container -> appEnv.revert(container, projectId));
       if (listening.contains(HostnameOptIn.LOOPBACK + ":" + HostnameOptIn.METADATA_HOSTNAME_PORT)) {
         HostnameOptIn.revert(spec);
       }

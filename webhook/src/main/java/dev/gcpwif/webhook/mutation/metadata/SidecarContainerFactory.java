@@ -81,14 +81,24 @@ final class SidecarContainerFactory {
 
   /** The values of the container's {@code --listen} arguments, in order: the metadata port first. */
   static List<String> listenAddresses(Container container) {
+    return argumentValues(container, "--listen");
+  }
+
+  /** The sidecar's {@code --project-id}, or null when it was rendered without one. */
+  static String projectId(Container container) {
+    List<String> values = argumentValues(container, "--project-id");
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  private static List<String> argumentValues(Container container, String flag) {
     List<String> args = container.getArgs() == null ? List.of() : container.getArgs();
-    List<String> addresses = new ArrayList<>();
+    List<String> values = new ArrayList<>();
     for (int i = 0; i + 1 < args.size(); i++) {
-      if ("--listen".equals(args.get(i))) {
-        addresses.add(args.get(i + 1));
+      if (flag.equals(args.get(i))) {
+        values.add(args.get(i + 1));
       }
     }
-    return addresses;
+    return values;
   }
 
   private static boolean mounts(Container container, String volume, String path) {
