@@ -124,6 +124,59 @@ class InjectMetadataModeTest {
     assertThat(SERIALIZATION.asYaml(spec)).isEqualTo(SERIALIZATION.asYaml(admitted(expected)));
   }
 
+  private Run injectFiles(Path... files) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    List<String> args = new java.util.ArrayList<>(List.of("inject"));
+    for (Path file : files) {
+      args.addAll(List.of("-f", file.toString()));
+    }
+    int exitCode = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        .execute(args.toArray(String[]::new));
+    return new Run(exitCode, out.toString(), err.toString());
+  }
+
+  @Test
+  void reRunOnItsOwnOutputAfterTheServiceAccountSwitchedToDirectModeLeavesNoSidecar() throws Exception {
+    Run metadataPass = inject();
+    assertThat(metadataPass.exitCode()).as(metadataPass.stderr()).isZero();
+    String directSa = SA.replace("    cloud.google.com/injection-mode: metadata\n", "");
+    assertThat(directSa).isNotEqualTo(SA);
+    // The output holds the metadata-mode ServiceAccount first: the edited one replaces it, as a user would do.
+    String metadataDeployment = metadataPass.stdout().substring(metadataPass.stdout().indexOf("---", 1));
+    Path rerunInput = Files.writeString(dir.resolve("rerun.yaml"), directSa + metadataDeployment);
+    Path originalInput = Files.writeString(dir.resolve("original.yaml"), directSa + "---\n" + DEPLOYMENT);
+
+    Run rerun = injectFiles(rerunInput);
+    Run singleDirectPass = injectFiles(originalInput);
+
+    assertThat(rerun.exitCode()).as(rerun.stderr()).isZero();
+    PodSpec spec = template(rerun);
+    assertThat(spec.getInitContainers()).isEmpty();
+    assertThat(spec.getContainers()).extracting(Container::getName).containsExactly("web");
+    assertThat(spec.getContainers().get(0).getEnv()).extracting(EnvVar::getName)
+        .contains("GOOGLE_APPLICATION_CREDENTIALS").doesNotContain("GCE_METADATA_HOST");
+    assertThat(rerun.stdout()).isEqualTo(singleDirectPass.stdout());
+  }
+
+  @Test
+  void aUserContainerNamedLikeTheSidecarIsAOneLineErrorNamingTheWorkload() throws Exception {
+    String deployment = DEPLOYMENT.replace("      image: nginx\n", "      image: nginx\n"
+        + "      - name: gcp-metadata-server\n"
+        + "        image: registry.example/my-metadata-emulator:2\n");
+    assertThat(deployment).isNotEqualTo(DEPLOYMENT);
+    Path input = Files.writeString(dir.resolve("all.yaml"), SA + "---\n" + deployment);
+
+    Run run = injectFiles(input);
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stdout()).isEmpty();
+    assertThat(run.stderr().strip()).hasLineCount(1).startsWith("error: " + input)
+        .endsWith("document 2: Deployment web: the pod already has"
+        + " a container named \"gcp-metadata-server\" that is not the webhook's metadata server; rename it, as"
+        + " metadata mode (cloud.google.com/injection-mode: metadata) needs that name for its sidecar");
+  }
+
   @Test
   void anInvalidSidecarValueIsAOneLineError() throws Exception {
     Run run = inject("--sidecar-memory-request", "lots");
