@@ -63,7 +63,7 @@ public final class MetadataSidecarInjector {
    * @param injectedContainers names of the containers and init containers file mode injected (skipped ones excluded)
    * @throws InvalidAnnotationException for a pod on the host network: its loopback is the node's, or
    *     ({@link dev.gcpwif.webhook.mutation.PodConflictException}) when the pod has a container or volume of the
-   *     sidecar's names that a previous pass did not render
+   *     sidecar's names that a previous pass did not render, or a container that declares a port the sidecar binds
    * @throws IllegalArgumentException when the pod was not mutated in file mode first (a caller's bug)
    */
   public Pod inject(Pod fileMutated, Collection<String> injectedContainers, MetadataModeOptions options)
@@ -82,6 +82,7 @@ public final class MetadataSidecarInjector {
     }
 
     ReservedNames.requireFree(spec, annotationPrefix + "/injection-mode");
+    ReservedPorts.requireFree(spec, settings, options, annotationPrefix);
     pointAppContainersAtSidecar(spec, injectedContainers.stream().filter(Objects::nonNull)
         .collect(Collectors.toUnmodifiableSet()));
     placeSidecar(spec, sidecars.container(options));
