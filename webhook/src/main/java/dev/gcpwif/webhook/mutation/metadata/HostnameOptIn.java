@@ -49,10 +49,7 @@ final class HostnameOptIn {
     }
     spec.setHostAliases(aliases);
     PodSecurityContext context = spec.getSecurityContext();
-    if (context == null) {
-      return;
-    }
-    if (context.getSysctls() == null) {
+    if (context == null || context.getSysctls() == null) {
       return;
     }
     List<Sysctl> sysctls = new ArrayList<>(context.getSysctls());

@@ -54,6 +54,8 @@ public final class MetadataModeLeftovers {
   }
 
   private static List<Container> withoutOurSidecar(List<Container> containers) {
-    return new ArrayList<>(orEmpty(containers).stream().filter(container -> !SidecarContainerFactory.isOurs(container)).toList());
+    List<Container> kept = new ArrayList<>(orEmpty(containers));
+    kept.removeIf(container -> container != null && SidecarContainerFactory.isOurs(container));
+    return kept;
   }
 }

@@ -45,7 +45,7 @@ final class ReservedPorts {
   private static List<Container> alongsideTheSidecar(PodSpec spec, boolean nativeSidecar) {
     return Stream.concat(
             spec.getInitContainers().stream()
-                .filter(c -> nativeSidecar || "Always".equals(c.getRestartPolicy())),
+                .filter(c -> c != null && (nativeSidecar || "Always".equals(c.getRestartPolicy()))),
             spec.getContainers().stream())
         .filter(c -> c != null && !SidecarContainerFactory.isOurs(c))
         .toList();
