@@ -144,7 +144,8 @@ public final class SidecarBench {
   }
 
   private static String library(String className) {
-    String[][] prefixes = {{"java.", "JDK"}, {"javax.", "JDK"}, {"jdk.", "JDK"}, {"sun.", "JDK"}, {"com.sun.", "JDK"},
+    String[][] prefixes = {{"com.sun.net.httpserver.", "JDK HTTP server"}, {"sun.net.httpserver.", "JDK HTTP server"},
+        {"java.", "JDK"}, {"javax.", "JDK"}, {"jdk.", "JDK"}, {"sun.", "JDK"}, {"com.sun.", "JDK"},
         {"org.eclipse.jetty.", "Jetty"}, {"jakarta.", "Jakarta Servlet"}, {"io.javalin.", "Javalin"},
         {"kotlin.", "Kotlin stdlib"}, {"com.google.common.", "Guava"}, {"com.google.auth.", "google-auth"},
         {"com.google.api.client.", "google-http-client"}, {"com.google.gson.", "Gson"},
