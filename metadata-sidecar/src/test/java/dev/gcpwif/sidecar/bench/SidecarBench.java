@@ -87,6 +87,13 @@ public final class SidecarBench {
       }
     }
 
+    Cold cold = coldHerd(jvm, dir);
+
+    System.out.println();
+    System.out.printf("%d concurrent clients, empty cache, fake STS answering after %d ms: %d x 200, all answered after "
+        + "%d ms (p50 %d ms, p99 %d ms, max %d ms), %d STS exchange(s)%n", cold.result().clients(), COLD_STS_DELAY_MILLIS,
+        cold.result().ok(), cold.result().allAnsweredMillis(), cold.result().p50Millis(), cold.result().p99Millis(),
+        cold.result().maxMillis(), cold.stsExchanges());
     System.out.println();
     System.out.println("| server | requests/s | p50 µs | p99 µs | RSS after run |");
     System.out.println("|---|---|---|---|---|");
@@ -97,6 +104,30 @@ public final class SidecarBench {
         sidecarRssIdle / 1024);
     System.out.printf("| ratio sidecar / baseline | %.2f | %.2f | %.2f | |%n", sidecarResult.perSecond() / baseline.perSecond(),
         (double) sidecarResult.p50Micros() / baseline.p50Micros(), (double) sidecarResult.p99Micros() / baseline.p99Micros());
+  }
+
+  private static final int COLD_STS_DELAY_MILLIS = 200;
+  /** Not the default scopes: the sidecar fetched those at start, this key's cache is empty. */
+  private static final String COLD_TOKEN = TOKEN + "?scopes=https://www.googleapis.com/auth/devstorage.read_only";
+
+  record Cold(ColdClients.Result result, int stsExchanges) {}
+
+  /** A thousand clients at once on an empty cache entry: all must get a token from a single STS exchange. */
+  private static Cold coldHerd(List<String> jvm, Path dir) throws Exception {
+    int clients = Integer.getInteger("bench.cold.clients", 1_000);
+    try (FakeGoogle google = new FakeGoogle();
+        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cold"), jvm)) {
+      sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
+      int before = google.stsRequests.size();
+      google.stsDelay(Duration.ofMillis(COLD_STS_DELAY_MILLIS));
+      ColdClients.Result result = ColdClients.run(sidecar.port, COLD_TOKEN, clients);
+      int exchanges = google.stsRequests.size() - before;
+      if (result.ok() != clients || exchanges != 1) {
+        throw new IllegalStateException("cold herd: " + result.ok() + " of " + clients + " answered 200 with "
+            + exchanges + " STS exchanges (expected all, and 1); first failures: " + result.failures());
+      }
+      return new Cold(result, exchanges);
+    }
   }
 
   /** Application class-data sharing: a training run dumps the classes it loaded, later starts map them. */
