@@ -130,18 +130,17 @@ public final class SidecarBench {
     }
   }
 
-  /** Application class-data sharing: a training run dumps the classes it loaded, later starts map them. */
+  /** Application class-data sharing, made as the image makes it: the jar's own --train run dumps what it loaded. */
   private static Path trainCdsArchive(List<String> jvm, Path dir) throws Exception {
     Path archive = dir.resolve("metadata-sidecar.jsa");
-    List<String> training = new ArrayList<>(jvm);
-    training.add("-XX:ArchiveClassesAtExit=" + archive);
-    try (FakeGoogle google = new FakeGoogle();
-        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cds"), training)) {
-      sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
-      sidecar.awaitOk(TOKEN, Duration.ofSeconds(10));
-    }
-    if (!Files.isRegularFile(archive)) {
-      throw new IllegalStateException("no CDS archive written");
+    List<String> training = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    training.addAll(jvm);
+    training.addAll(List.of("-Xlog:cds=error", "-XX:ArchiveClassesAtExit=" + archive, "-jar",
+        SidecarProcess.JAR.toString(), "--train"));
+    Process run = new ProcessBuilder(training).inheritIO().start();
+    if (!run.waitFor(120, TimeUnit.SECONDS) || run.exitValue() != 0 || !Files.isRegularFile(archive)) {
+      run.destroyForcibly();
+      throw new IllegalStateException("training run failed: no CDS archive written");
     }
     return archive;
   }
