@@ -55,12 +55,8 @@ final class ExchangeHandler implements HttpHandler {
 
   private Reply answer(HttpExchange exchange, String method, String path, String rawQuery) {
     try {
-      Map<String, String> query;
-      try {
-        query = QueryString.parse(rawQuery);
-      } catch (IllegalArgumentException malformed) {
-        query = null;
-      }
+      // The JDK server has already refused a target that is not a valid URI (400), so every escape here is well-formed.
+      Map<String, String> query = QueryString.parse(rawQuery);
       return routes.answer(new MetadataRequest(method, path, rawQuery, query, exchange.getRequestHeaders()::getFirst),
           probePort);
     } catch (RuntimeException e) {

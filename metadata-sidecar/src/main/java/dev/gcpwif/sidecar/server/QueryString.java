@@ -9,7 +9,6 @@ import java.util.Map;
 final class QueryString {
   private QueryString() {}
 
-  /** @throws IllegalArgumentException on a malformed percent-escape such as {@code %ZZ} */
   static Map<String, String> parse(String rawQuery) {
     Map<String, String> parameters = new HashMap<>();
     if (rawQuery == null || rawQuery.isEmpty()) {

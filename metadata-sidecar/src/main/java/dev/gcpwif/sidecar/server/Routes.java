@@ -36,9 +36,6 @@ final class Routes {
       return Reply.text(405, "Method " + method + " not allowed: the metadata server answers GET (and HEAD) only.\n")
           .withHeader("Allow", "GET, HEAD");
     }
-    if (request.query() == null) {
-      return Reply.text(400, "Malformed query string: every '%' must start an escape of two hexadecimal digits (%XX).\n");
-    }
     return switch (request.rawPath()) {
       case "/healthz" -> Reply.text(200, "ok\n");
       case "/readyz" -> tokens.ready()
