@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Metadata sidecar benchmark: cached token requests/s and p50/p99 over loopback keep-alive versus a static JDK server
-# with the same JVM flags, RSS after the run, start-up to first served request. Loopback only; fake STS/IAM in-process.
+# with the same JVM flags, RSS after the run, start-up to first served request, and 1,000 concurrent clients on an
+# empty cache entry (one STS exchange must answer them all). Loopback only; fake STS/IAM in-process; bounded.
 #   benchmarks/sidecar-bench.sh                      # flags from metadata-sidecar/jvm.options, 100,000 requests
+#   BENCH_CDS=true benchmarks/sidecar-bench.sh       # plus the image's application CDS archive (from --train)
+#   BENCH_REQUESTS=1000000 BENCH_CDS=true benchmarks/sidecar-bench.sh   # issue 6: RSS after 1,000,000 requests
 #   BENCH_JVM="" benchmarks/sidecar-bench.sh         # JVM defaults, for comparison
-#   BENCH_CDS=true benchmarks/sidecar-bench.sh       # with an application CDS archive from a training run
-#   BENCH_REQUESTS=20000 BENCH_CONNECTIONS=2 benchmarks/sidecar-bench.sh
+#   BENCH_NMT=true benchmarks/sidecar-bench.sh       # native memory and classes by library after the run
+#   BENCH_REQUESTS=20000 BENCH_CONNECTIONS=2 BENCH_COLD_CLIENTS=200 benchmarks/sidecar-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/../metadata-sidecar"
 mvn -B -ntp -q package -DskipTests
 mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
-props=(-Dbench.requests="${BENCH_REQUESTS:-100000}" -Dbench.connections="${BENCH_CONNECTIONS:-4}" -Dbench.nmt="${BENCH_NMT:-false}" -Dbench.cds="${BENCH_CDS:-false}")
+props=(-Dbench.requests="${BENCH_REQUESTS:-100000}" -Dbench.connections="${BENCH_CONNECTIONS:-4}" -Dbench.nmt="${BENCH_NMT:-false}" -Dbench.cds="${BENCH_CDS:-false}" -Dbench.cold.clients="${BENCH_COLD_CLIENTS:-1000}")
 if [[ -v BENCH_JVM ]]; then props+=("-Dbench.jvm=${BENCH_JVM}"); fi
 echo "machine: $(nproc) CPUs; $(lscpu | grep 'Model name' | sed 's/ \+/ /g')"
 java -version 2>&1 | head -1

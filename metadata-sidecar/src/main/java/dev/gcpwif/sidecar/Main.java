@@ -70,6 +70,12 @@ public final class Main implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}")
   String logLevel;
 
+  @Option(names = "--train", description = "training run for an application class-data sharing archive: serve on an "
+      + "ephemeral loopback port with a built-in configuration that needs no network, request each kind of path once "
+      + "(the token is answered 503), check the answers and exit 0; every other flag is ignored. "
+      + "Use with java -XX:ArchiveClassesAtExit=FILE")
+  boolean train;
+
   public static void main(String[] args) {
     int status = new CommandLine(new Main()).execute(args);
     if (status != 0) {
@@ -86,8 +92,14 @@ public final class Main implements Callable<Integer> {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel.toLowerCase(java.util.Locale.ROOT));
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-    System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.io.javalin", "warn");
+    if (train) {
+      try {
+        return TrainingRun.run();
+      } catch (java.io.IOException e) {
+        System.err.println("metadata-sidecar --train: " + e.getMessage());
+        return 1;
+      }
+    }
 
     Sidecar sidecar;
     try {

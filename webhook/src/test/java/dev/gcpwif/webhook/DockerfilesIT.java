@@ -62,6 +62,34 @@ class DockerfilesIT {
     assertThat(last(instructions, "FROM").args().get(0)).as("runtime image has no shell").contains("distroless");
   }
 
+  /**
+   * The sidecar image trains its application CDS archive at build time and maps it at start: the same file in both,
+   * written before the image drops root, with the image's own flags, and not named in jvm.options (the JVM would
+   * refuse to start the training run).
+   */
+  @org.junit.jupiter.api.Test
+  void sidecarImageTrainsTheClassDataArchiveItsEntrypointMaps() throws IOException {
+    List<Instruction> instructions = parse(ROOT.resolve("Dockerfile.sidecar"));
+    int training = -1;
+    for (int i = 0; i < instructions.size(); i++) {
+      if (instructions.get(i).keyword().equals("RUN") && String.join(" ", instructions.get(i).args()).contains("--train")) {
+        training = i;
+      }
+    }
+    assertThat(training).as("a RUN of the sidecar's --train mode").isPositive();
+    List<String> run = execForm(List.of(instructions.get(training)), "RUN");
+    assertThat(run.subList(0, 2)).containsExactly("java", "@/app/jvm.options");
+    assertThat(run.subList(run.size() - 3, run.size())).containsExactly("-jar", "/app/metadata-sidecar.jar", "--train");
+    String archive = run.stream().filter(arg -> arg.startsWith("-XX:ArchiveClassesAtExit=")).findFirst().orElseThrow()
+        .substring("-XX:ArchiveClassesAtExit=".length());
+    int user = instructions.indexOf(last(instructions, "USER"));
+    assertThat(training).as("trains before dropping root").isLessThan(user);
+    assertThat(execForm(instructions, "ENTRYPOINT")).contains("-XX:SharedArchiveFile=" + archive);
+    assertThat(Files.readAllLines(ROOT.resolve("metadata-sidecar/jvm.options")))
+        .filteredOn(line -> !line.strip().startsWith("#"))
+        .noneMatch(line -> line.contains("-XX:SharedArchiveFile"));
+  }
+
   private static String stripPrefix(String path, String prefix) {
     assertThat(path).startsWith(prefix);
     return path.substring(prefix.length());

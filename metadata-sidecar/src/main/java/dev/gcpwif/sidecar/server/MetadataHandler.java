@@ -8,7 +8,6 @@ import dev.gcpwif.sidecar.metadata.MetadataTree;
 import dev.gcpwif.sidecar.metadata.Rendering;
 import dev.gcpwif.sidecar.token.CachedToken;
 import dev.gcpwif.sidecar.token.TokenUnavailableException;
-import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -19,6 +18,7 @@ import java.util.Optional;
 public final class MetadataHandler {
   static final String FLAVOR = "Metadata-Flavor";
   private static final String METADATA_PREFIX = "/computeMetadata";
+  static final Reply NOT_FOUND = Reply.text(404, "Not Found\n");
 
   private final MetadataTree tree;
   private final TokenService tokens;
@@ -30,93 +30,75 @@ public final class MetadataHandler {
     this.clock = clock;
   }
 
-  /** Answers 403 to a metadata path without {@code Metadata-Flavor: Google}; true when it did. */
-  static boolean refusedWithoutFlavor(Context ctx) {
-    String path = ctx.path();
-    if ((path.equals(METADATA_PREFIX) || path.startsWith(METADATA_PREFIX + "/"))
-        && !"Google".equals(ctx.header(FLAVOR))) {
-      text(ctx, 403, "Missing required header \"Metadata-Flavor: Google\".\n");
-      return true;
-    }
-    return false;
+  /** True for the paths real metadata servers guard with the {@code Metadata-Flavor: Google} request header. */
+  static boolean isMetadataPath(String rawPath) {
+    return rawPath.equals(METADATA_PREFIX) || rawPath.startsWith(METADATA_PREFIX + "/");
   }
 
-  public void handle(Context ctx) {
-    String path = ctx.path();
-    if (refusedWithoutFlavor(ctx)) {
-      return;
+  /** Answers a GET (or HEAD) of a path whose Metadata-Flavor header was already checked. */
+  Reply handle(MetadataRequest request) {
+    String path = request.rawPath();
+    // An empty segment ("//") is not a name in the tree; the tree would skip it, so refuse it here.
+    if (!path.startsWith("/") || path.contains("//")) {
+      return NOT_FOUND;
     }
     Optional<MetadataNode> found = tree.find(path);
     if (found.isEmpty()) {
-      text(ctx, 404, "Not Found\n");
-      return;
+      return NOT_FOUND;
     }
     MetadataNode node = found.get();
     boolean slash = path.endsWith("/");
     if (node instanceof Directory && !slash) {
-      String query = ctx.queryString();
-      ctx.header("Location", path + "/" + (query == null ? "" : "?" + query));
-      text(ctx, 301, "Moved Permanently\n");
-      return;
+      String query = request.rawQuery();
+      return Reply.text(301, "Moved Permanently\n").withHeader("Location", path + "/" + (query == null ? "" : "?" + query));
     }
     if (!(node instanceof Directory) && slash) {
-      text(ctx, 404, "Not Found\n");
-      return;
+      return NOT_FOUND;
     }
-    String alt = ctx.queryParam("alt");
+    String alt = request.queryParam("alt");
     if (alt != null && !alt.equals("json") && !alt.equals("text")) {
-      text(ctx, 400, "Invalid value for alt: '" + alt + "'; expected 'json' or 'text'.\n");
-      return;
+      return Reply.text(400, "Invalid value for alt: '" + alt + "'; expected 'json' or 'text'.\n");
     }
     if (node instanceof Dynamic dynamic) {
-      if (dynamic.kind() == Dynamic.Kind.TOKEN) {
-        token(ctx);
-      } else {
-        identity(ctx);
-      }
-      return;
+      return dynamic.kind() == Dynamic.Kind.TOKEN ? token(request) : identity(request);
     }
-    Rendering.Body body = Rendering.render(node, "true".equalsIgnoreCase(ctx.queryParam("recursive")), alt);
-    ctx.status(200).contentType(body.contentType()).result(body.content());
+    Rendering.Body body = Rendering.render(node, "true".equalsIgnoreCase(request.queryParam("recursive")), alt);
+    return Reply.of(200, body.contentType(), body.content());
   }
 
-  private void token(Context ctx) {
-    List<String> scopes = scopes(ctx.queryParam("scopes"));
+  private Reply token(MetadataRequest request) {
+    List<String> scopes = scopes(request.queryParam("scopes"));
     CachedToken token;
     try {
       token = tokens.accessToken(scopes);
     } catch (TokenUnavailableException e) {
-      text(ctx, 503, e.getMessage() + "\n");
-      return;
+      return Reply.text(503, e.getMessage() + "\n");
     }
     JsonObject json = new JsonObject();
     json.addProperty("access_token", token.value());
     json.addProperty("expires_in", Math.max(0, Duration.between(clock.instant(), token.expiresAt()).toSeconds()));
     json.addProperty("token_type", "Bearer");
-    ctx.status(200).contentType(Rendering.JSON).result(json.toString());
+    return Reply.of(200, Rendering.JSON, json.toString());
   }
 
   /** gcloud asks for an ID token on every credential refresh and tolerates only 404 when none can be minted. */
-  private void identity(Context ctx) {
-    String audience = ctx.queryParam("audience");
+  private Reply identity(MetadataRequest request) {
+    String audience = request.queryParam("audience");
     if (audience == null || audience.isBlank()) {
-      text(ctx, 400, "non-empty audience parameter required\n");
-      return;
+      return Reply.text(400, "non-empty audience parameter required\n");
     }
-    String format = ctx.queryParam("format");
+    String format = request.queryParam("format");
     if (format != null && !format.equals("standard") && !format.equals("full")) {
-      text(ctx, 400, "Invalid value for format: '" + format + "'; expected 'standard' or 'full'.\n");
-      return;
+      return Reply.text(400, "Invalid value for format: '" + format + "'; expected 'standard' or 'full'.\n");
     }
     if (!tokens.canMintIdTokens()) {
-      text(ctx, 404, "No service account to mint ID tokens for: the credential configuration uses direct federated "
-          + "access (no service_account_impersonation_url).\n");
-      return;
+      return Reply.text(404, "No service account to mint ID tokens for: the credential configuration uses direct "
+          + "federated access (no service_account_impersonation_url).\n");
     }
     try {
-      ctx.status(200).contentType(Rendering.TEXT).result(tokens.idToken(audience).value());
+      return Reply.of(200, Rendering.TEXT, tokens.idToken(audience).value());
     } catch (TokenUnavailableException e) {
-      text(ctx, 404, e.getMessage() + "\n");
+      return Reply.text(404, e.getMessage() + "\n");
     }
   }
 
@@ -125,9 +107,5 @@ public final class MetadataHandler {
       return List.of();
     }
     return Arrays.stream(parameter.split("[,\\s]+")).filter(s -> !s.isEmpty()).distinct().sorted().toList();
-  }
-
-  static void text(Context ctx, int status, String body) {
-    ctx.status(status).contentType(Rendering.TEXT).result(body);
   }
 }

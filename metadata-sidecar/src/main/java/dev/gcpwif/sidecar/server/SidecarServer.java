@@ -1,134 +1,140 @@
 package dev.gcpwif.sidecar.server;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.gcpwif.sidecar.config.ListenAddress;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-import java.util.Arrays;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP side: probes and metadata paths on every loopback listener, and optionally the probes alone on a port open
- * on every interface (for the kubelet); a few threads in total.
+ * The HTTP side, on the JDK's own server (module jdk.httpserver: no extra classes to load, few threads): probes and
+ * metadata paths on every loopback listener, and optionally the probes alone on a port open on every interface (for
+ * the kubelet). One small worker pool serves all listeners.
  */
 public final class SidecarServer implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(SidecarServer.class);
-  // Clients hit a cached answer in microseconds; a waiting cold-cache request holds a thread for at most the fetch wait.
-  private static final int MAX_THREADS = 8;
+  /**
+   * Cached answers take microseconds; a cold-cache request waits on the one token fetch in flight, so even a burst of
+   * a thousand first requests needs no more threads, only a queue that holds them until the token arrives.
+   */
+  static final int WORKER_THREADS = 8;
+  static final int QUEUED_REQUESTS = 4096;
+  /** Pending connections per listener: a burst of clients connecting at once must not have SYNs dropped. */
+  private static final int ACCEPT_BACKLOG = 1024;
+  /** How long in-flight requests may take to finish on stop. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(3);
 
-  private final Javalin app;
+  private final List<HttpServer> metadataServers;
+  private final HttpServer healthServer;
+  private final ThreadPoolExecutor workers;
+  private final AtomicInteger inFlight;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SidecarServer(Javalin app) {
-    this.app = app;
+  private SidecarServer(List<HttpServer> metadataServers, HttpServer healthServer, ThreadPoolExecutor workers,
+      AtomicInteger inFlight) {
+    this.metadataServers = metadataServers;
+    this.healthServer = healthServer;
+    this.workers = workers;
+    this.inFlight = inFlight;
   }
 
   /** @param healthPort where the probes alone are served on all interfaces; empty: on the loopback listeners only */
   public static SidecarServer start(List<ListenAddress> listeners, OptionalInt healthPort, MetadataHandler metadata,
       TokenService tokens) {
-    QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
-    pool.setName("http");
-    pool.setReservedThreads(0);
-    Javalin app = Javalin.create(config -> {
-      config.startup.showJavalinBanner = false;
-      config.startup.showOldJavalinVersionWarning = false;
-      config.router.ignoreTrailingSlashes = false;
-      config.router.treatMultipleSlashesAsSingleSlash = false;
-      config.http.generateEtags = false;
-      config.jetty.threadPool = pool;
-      // Jetty aborts in-flight requests on stop unless a GracefulHandler tracks them.
-      config.jetty.modifyServer(server -> {
-        server.setStopTimeout(3_000);
-        server.insertHandler(new GracefulHandler());
-        server.insertHandler(new HealthOnlyGate());
-      });
-      config.jetty.modifyHttpConfiguration(http -> {
-        http.setSendServerVersion(false);
-        http.setSendXPoweredBy(false);
-      });
+    ServerLimits.apply();
+    ThreadPoolExecutor workers = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(QUEUED_REQUESTS), daemonThreads("metadata-http"));
+    // Threads exist only while there is work: an idle sidecar keeps none of them.
+    workers.allowCoreThreadTimeOut(true);
+    Routes routes = new Routes(metadata, tokens);
+    AtomicInteger inFlight = new AtomicInteger();
+    List<HttpServer> servers = new ArrayList<>();
+    HttpServer health = null;
+    try {
       for (ListenAddress address : listeners) {
-        config.jetty.addConnector((server, http) -> {
-          ServerConnector connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
-          connector.setHost(address.host());
-          connector.setPort(address.port());
-          return connector;
-        });
+        servers.add(bind(new InetSocketAddress(InetAddress.getByName(address.host()), address.port()), ACCEPT_BACKLOG,
+            new ExchangeHandler(routes, false, inFlight), workers));
       }
-      healthPort.ifPresent(port -> config.jetty.addConnector((server, http) -> {
-        ServerConnector connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
-        connector.setName(HealthOnlyGate.CONNECTOR_NAME);
-        connector.setHost(null); // the wildcard address: IPv4 and IPv6 pod IPs alike
-        connector.setPort(port);
-        return connector;
-      }));
-      config.routes.before(ctx -> ctx.header(MetadataHandler.FLAVOR, "Google"));
-      config.routes.before(SidecarServer::rejectForwarded);
-      // Also for methods without a route: a HEAD of a metadata path was answered 200 without the header.
-      config.routes.before(ctx -> {
-        if (MetadataHandler.refusedWithoutFlavor(ctx)) {
-          ctx.skipRemainingHandlers();
-        }
-      });
-      config.routes.get("/healthz", ctx -> MetadataHandler.text(ctx, 200, "ok\n"));
-      config.routes.get("/readyz", ctx -> {
-        if (tokens.ready()) {
-          MetadataHandler.text(ctx, 200, "ok\n");
-        } else {
-          MetadataHandler.text(ctx, 503, "not ready: " + tokens.notReadyReason() + "\n");
-        }
-      });
-      config.routes.get("/", metadata::handle);
-      config.routes.get("/*", metadata::handle);
-      config.routes.exception(Exception.class, (e, ctx) -> {
-        LOG.error("unexpected failure serving {}: {}", ctx.path(), e.toString());
-        MetadataHandler.text(ctx, 500, "internal error\n");
-      });
-      config.routes.error(404, ctx -> {
-        if (ctx.result() == null) {
-          MetadataHandler.text(ctx, 404, "Not Found\n");
-        }
-      });
-      config.requestLogger.http((ctx, millis) -> LOG.debug("{} {} -> {} ({} ms)", ctx.method(), ctx.path(),
-          ctx.status().getCode(), Math.round(millis)));
-    });
-    app.start();
-    return new SidecarServer(app);
+      if (healthPort.isPresent()) {
+        // The wildcard address: IPv4 and IPv6 pod IPs alike.
+        health = bind(new InetSocketAddress(healthPort.getAsInt()), 0, new ExchangeHandler(routes, true, inFlight), workers);
+      }
+    } catch (IOException e) {
+      servers.forEach(server -> server.stop(0));
+      workers.shutdownNow();
+      throw new UncheckedIOException(e);
+    }
+    servers.forEach(HttpServer::start);
+    if (health != null) {
+      health.start();
+    }
+    return new SidecarServer(List.copyOf(servers), health, workers, inFlight);
   }
 
-  /** A forwarded request came through a proxy: it must not obtain the pod's identity (same rule as GCE). */
-  private static void rejectForwarded(Context ctx) {
-    if (ctx.header("X-Forwarded-For") != null) {
-      MetadataHandler.text(ctx, 403, "Request forbidden: X-Forwarded-For header present.\n");
-      ctx.skipRemainingHandlers();
-    }
+  private static HttpServer bind(InetSocketAddress address, int backlog, ExchangeHandler handler,
+      ThreadPoolExecutor workers) throws IOException {
+    HttpServer server = HttpServer.create(address, backlog);
+    // One context for every path: the JDK matches contexts by prefix, the routes match exact paths themselves.
+    server.createContext("/", handler);
+    server.setExecutor(workers);
+    return server;
   }
 
   /** The metadata listeners' ports, in the order given. */
   public int[] ports() {
-    return Arrays.stream(app.jettyServer().server().getConnectors())
-        .filter(c -> !HealthOnlyGate.CONNECTOR_NAME.equals(c.getName()))
-        .mapToInt(c -> ((ServerConnector) c).getLocalPort())
-        .toArray();
+    return metadataServers.stream().mapToInt(server -> server.getAddress().getPort()).toArray();
   }
 
   public OptionalInt healthPort() {
-    return Arrays.stream(app.jettyServer().server().getConnectors())
-        .filter(c -> HealthOnlyGate.CONNECTOR_NAME.equals(c.getName()))
-        .mapToInt(c -> ((ServerConnector) c).getLocalPort())
-        .findFirst();
+    return healthServer == null ? OptionalInt.empty() : OptionalInt.of(healthServer.getAddress().getPort());
   }
 
   public int port() {
     return ports()[0];
   }
 
+  /**
+   * Lets in-flight requests finish (for up to a few seconds), then closes the listeners and every connection. Waits
+   * itself instead of through {@code HttpServer.stop(delay)}: on JDK 17 that always sleeps the whole delay when no
+   * request is in flight (JDK-8304065; fixed in JDK 25 and 21), which would hold up every pod's termination for nothing.
+   */
   @Override
   public void close() {
-    app.stop();
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (healthServer != null) {
+      healthServer.stop(0);
+    }
+    long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    metadataServers.forEach(server -> server.stop(0));
+    workers.shutdownNow();
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 }

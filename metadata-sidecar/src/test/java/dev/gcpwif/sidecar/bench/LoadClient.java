@@ -30,6 +30,7 @@ final class LoadClient {
       threads[t] = new Thread(() -> {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
           socket.setTcpNoDelay(true);
+          socket.setSoTimeout(30_000); // a stuck server fails the run instead of hanging it
           OutputStream out = socket.getOutputStream();
           InputStream in = new BufferedInputStream(socket.getInputStream());
           int i;

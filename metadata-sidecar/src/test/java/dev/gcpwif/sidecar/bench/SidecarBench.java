@@ -97,20 +97,51 @@ public final class SidecarBench {
         sidecarRssIdle / 1024);
     System.out.printf("| ratio sidecar / baseline | %.2f | %.2f | %.2f | |%n", sidecarResult.perSecond() / baseline.perSecond(),
         (double) sidecarResult.p50Micros() / baseline.p50Micros(), (double) sidecarResult.p99Micros() / baseline.p99Micros());
+
+    Cold cold = coldHerd(jvm, dir);
+    System.out.println();
+    System.out.printf("%d concurrent clients (connected in %d ms), empty cache, fake STS answering after %d ms: %d x 200, "
+        + "all answered %d ms after the common start (p50 %d ms, p99 %d ms, max %d ms), %d STS exchange(s)%n",
+        cold.result().clients(), cold.result().connectMillis(), COLD_STS_DELAY_MILLIS, cold.result().ok(),
+        cold.result().allAnsweredMillis(), cold.result().p50Millis(), cold.result().p99Millis(), cold.result().maxMillis(),
+        cold.stsExchanges());
   }
 
-  /** Application class-data sharing: a training run dumps the classes it loaded, later starts map them. */
+  private static final int COLD_STS_DELAY_MILLIS = 200;
+  /** Not the default scopes: the sidecar fetched those at start, this key's cache is empty. */
+  private static final String COLD_TOKEN = TOKEN + "?scopes=https://www.googleapis.com/auth/devstorage.read_only";
+
+  record Cold(ColdClients.Result result, int stsExchanges) {}
+
+  /** A thousand clients at once on an empty cache entry: all must get a token from a single STS exchange. */
+  private static Cold coldHerd(List<String> jvm, Path dir) throws Exception {
+    int clients = Integer.getInteger("bench.cold.clients", 1_000);
+    try (FakeGoogle google = new FakeGoogle();
+        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cold"), jvm)) {
+      sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
+      int before = google.stsRequests.size();
+      google.stsDelay(Duration.ofMillis(COLD_STS_DELAY_MILLIS));
+      ColdClients.Result result = ColdClients.run(sidecar.port, COLD_TOKEN, clients);
+      int exchanges = google.stsRequests.size() - before;
+      if (result.ok() != clients || exchanges != 1) {
+        throw new IllegalStateException("cold herd: " + result.ok() + " of " + clients + " answered 200 with "
+            + exchanges + " STS exchanges (expected all, and 1); first failures: " + result.failures());
+      }
+      return new Cold(result, exchanges);
+    }
+  }
+
+  /** Application class-data sharing, made as the image makes it: the jar's own --train run dumps what it loaded. */
   private static Path trainCdsArchive(List<String> jvm, Path dir) throws Exception {
     Path archive = dir.resolve("metadata-sidecar.jsa");
-    List<String> training = new ArrayList<>(jvm);
-    training.add("-XX:ArchiveClassesAtExit=" + archive);
-    try (FakeGoogle google = new FakeGoogle();
-        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cds"), training)) {
-      sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
-      sidecar.awaitOk(TOKEN, Duration.ofSeconds(10));
-    }
-    if (!Files.isRegularFile(archive)) {
-      throw new IllegalStateException("no CDS archive written");
+    List<String> training = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    training.addAll(jvm);
+    training.addAll(List.of("-Xlog:cds=error", "-XX:ArchiveClassesAtExit=" + archive, "-jar",
+        SidecarProcess.JAR.toString(), "--train"));
+    Process run = new ProcessBuilder(training).inheritIO().start();
+    if (!run.waitFor(120, TimeUnit.SECONDS) || run.exitValue() != 0 || !Files.isRegularFile(archive)) {
+      run.destroyForcibly();
+      throw new IllegalStateException("training run failed: no CDS archive written");
     }
     return archive;
   }
@@ -144,7 +175,8 @@ public final class SidecarBench {
   }
 
   private static String library(String className) {
-    String[][] prefixes = {{"java.", "JDK"}, {"javax.", "JDK"}, {"jdk.", "JDK"}, {"sun.", "JDK"}, {"com.sun.", "JDK"},
+    String[][] prefixes = {{"com.sun.net.httpserver.", "JDK HTTP server"}, {"sun.net.httpserver.", "JDK HTTP server"},
+        {"java.", "JDK"}, {"javax.", "JDK"}, {"jdk.", "JDK"}, {"sun.", "JDK"}, {"com.sun.", "JDK"},
         {"org.eclipse.jetty.", "Jetty"}, {"jakarta.", "Jakarta Servlet"}, {"io.javalin.", "Javalin"},
         {"kotlin.", "Kotlin stdlib"}, {"com.google.common.", "Guava"}, {"com.google.auth.", "google-auth"},
         {"com.google.api.client.", "google-http-client"}, {"com.google.gson.", "Gson"},

@@ -1,0 +1,47 @@
+package dev.gcpwif.sidecar.server;
+
+/**
+ * The rules every request passes, in order: the probe port's gate, then (with {@code Metadata-Flavor: Google} on
+ * every answer) forwarded requests, the flavor header of metadata paths, the method, the probes and the metadata
+ * tree. The order matters: a request that is refused must be refused whatever its method or path.
+ */
+final class Routes {
+  static final String FLAVOR = MetadataHandler.FLAVOR;
+
+  private final MetadataHandler metadata;
+  private final TokenService tokens;
+
+  Routes(MetadataHandler metadata, TokenService tokens) {
+    this.metadata = metadata;
+    this.tokens = tokens;
+  }
+
+  Reply answer(MetadataRequest request, boolean probePort) {
+    if (probePort && !HealthOnlyGate.admits(request.method(), request.rawPath())) {
+      return HealthOnlyGate.refusal();
+    }
+    return unguarded(request).withHeader(FLAVOR, "Google");
+  }
+
+  private Reply unguarded(MetadataRequest request) {
+    // A forwarded request came through a proxy: it must not obtain the pod's identity (same rule as GCE).
+    if (request.header().apply("X-Forwarded-For") != null) {
+      return Reply.text(403, "Request forbidden: X-Forwarded-For header present.\n");
+    }
+    if (MetadataHandler.isMetadataPath(request.rawPath()) && !"Google".equals(request.header().apply(FLAVOR))) {
+      return Reply.text(403, "Missing required header \"Metadata-Flavor: Google\".\n");
+    }
+    String method = request.method();
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      return Reply.text(405, "Method " + method + " not allowed: the metadata server answers GET (and HEAD) only.\n")
+          .withHeader("Allow", "GET, HEAD");
+    }
+    return switch (request.rawPath()) {
+      case "/healthz" -> Reply.text(200, "ok\n");
+      case "/readyz" -> tokens.ready()
+          ? Reply.text(200, "ok\n")
+          : Reply.text(503, "not ready: " + tokens.notReadyReason() + "\n");
+      default -> metadata.handle(request);
+    };
+  }
+}

@@ -1,0 +1,38 @@
+package dev.gcpwif.sidecar.server;
+
+import java.util.Map;
+
+/**
+ * Limits of the JDK's HTTP server, which it reads once from system properties (sun.net.httpserver.ServerConfig,
+ * JDK 17.0.15). The defaults let one request hold a worker thread forever and buffer 380 KiB of headers; here the
+ * clients are the pod's own processes, and a stuck or runaway one must not take the identity away from the others.
+ * A property the operator set on the command line wins.
+ */
+final class ServerLimits {
+  /** Request line plus headers; oversized requests get their connection closed. Real clients send under 1 KiB. */
+  static final int MAX_REQUEST_HEADER_BYTES = 32 * 1024;
+
+  private static final Map<String, String> DEFAULTS = Map.of(
+      "sun.net.httpserver.maxReqHeaderSize", String.valueOf(MAX_REQUEST_HEADER_BYTES),
+      "sun.net.httpserver.maxReqHeaders", "100",
+      // Seconds to receive a request (line, headers, body): a slow sender is cut off instead of pinning a worker.
+      "sun.net.httpserver.maxReqTime", "30",
+      // Seconds to send a response to a client that does not read it.
+      "sun.net.httpserver.maxRspTime", "30",
+      // Idle keep-alive connections are closed after this many seconds (the JDK's default, stated).
+      "sun.net.httpserver.idleInterval", "30",
+      "jdk.httpserver.maxConnections", "4096",
+      // Small answers: send them now instead of waiting for the client's delayed ACK (Nagle).
+      "sun.net.httpserver.nodelay", "true");
+
+  private ServerLimits() {}
+
+  /** Must run before the first HttpServer is created: the JDK reads the properties in a static initializer. */
+  static void apply() {
+    DEFAULTS.forEach((name, value) -> {
+      if (System.getProperty(name) == null) {
+        System.setProperty(name, value);
+      }
+    });
+  }
+}
