@@ -47,6 +47,9 @@ public final class AdmissionHandler {
   }
 
   /**
+   * Uses the review's pod in place for the duration of the call (it gets the request's namespace if it has none) and
+   * hands it back as it came, so one review must not be handled by two threads at once.
+   *
    * @throws ServiceAccountLookupException when the pod's ServiceAccount can be neither found nor ruled out; the caller
    *     answers with an HTTP error so that the webhook's failurePolicy decides
    */
