@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Webhook benchmark: POST /mutate admissions/s and p50/p99/p99.9 over HTTPS keep-alive for pods with 1, 5 and 20
 # containers, at fixed offered rates (open loop) and at saturation, versus a fixed-answer endpoint in the same server;
-# RSS of the webhook JVM; then the ServiceAccount informer with 10,000 accounts in fabric8's mock API server.
-# Loopback only; bounded in time (about 5 minutes with the defaults on 2 cores) and in request count.
+# RSS of the webhook JVM; then the ServiceAccount informer with 10,000 accounts in fabric8's mock API server (its own
+# JVM), measured 3 times in a fresh JVM that holds only the informer.
+# Loopback only; bounded in time (about 7 minutes with the defaults on 2 cores) and in request count.
 #   benchmarks/webhook-bench.sh                                  # server with the image's flags, 512 MiB "limit"
 #   BENCH_JVM="" benchmarks/webhook-bench.sh                     # JVM defaults, for comparison
 #   BENCH_SECONDS=10 BENCH_RATES=500,2000 BENCH_CONTAINERS=5 benchmarks/webhook-bench.sh
 #   BENCH_ACCOUNTS=50000 benchmarks/webhook-bench.sh informer     # only the informer part
+#   benchmarks/webhook-bench.sh admission                         # only the admission part
+#   benchmarks/webhook-bench.sh micro                             # CPU µs per admission and per Jackson pass,
+#                                                                 # in-process, no HTTP (not part of "all")
 set -euo pipefail
 cd "$(dirname "$0")/../webhook"
 mvn -B -ntp -q package -DskipTests
@@ -14,6 +18,11 @@ mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.output
 classpath="target/test-classes:target/classes:$(cat target/bench.classpath)"
 echo "machine: $(nproc) CPUs; $(lscpu | grep 'Model name' | sed 's/ \+/ /g')"
 java -version 2>&1 | head -1
+if [[ "${1:-all}" == micro ]]; then
+  exec java -Xmx512m ${BENCH_MICRO_JVM:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$classpath" \
+    -Dbench.millis="${BENCH_MILLIS:-1000}" -Dbench.containers="${BENCH_CONTAINERS:-1,5,20}" \
+    dev.gcpwif.webhook.bench.AdmissionMicrobench
+fi
 if [[ "${1:-all}" != informer ]]; then
   props=(-Dbench.seconds="${BENCH_SECONDS:-5}" -Dbench.rates="${BENCH_RATES:-500,2000,5000}"
     -Dbench.containers="${BENCH_CONTAINERS:-1,5,20}" -Dbench.connections="${BENCH_CONNECTIONS:-32}")
@@ -21,6 +30,7 @@ if [[ "${1:-all}" != informer ]]; then
   java -Xmx512m -cp "$classpath" "${props[@]}" dev.gcpwif.webhook.bench.WebhookBench
 fi
 if [[ "${1:-all}" != admission ]]; then
-  java -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$classpath" -Dbench.accounts="${BENCH_ACCOUNTS:-10000}" \
-    dev.gcpwif.webhook.bench.InformerBench
+  informer_props=(-Dbench.accounts="${BENCH_ACCOUNTS:-10000}" -Dbench.runs="${BENCH_INFORMER_RUNS:-3}")
+  if [[ -v BENCH_JVM ]]; then informer_props+=("-Dbench.jvm=${BENCH_JVM}"); fi
+  java -Xmx256m -cp "$classpath" "${informer_props[@]}" dev.gcpwif.webhook.bench.InformerBench
 fi

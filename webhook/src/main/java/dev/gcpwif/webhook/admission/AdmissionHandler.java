@@ -47,6 +47,9 @@ public final class AdmissionHandler {
   }
 
   /**
+   * Uses the review's pod in place for the duration of the call (it gets the request's namespace if it has none) and
+   * hands it back as it came, so one review must not be handled by two threads at once.
+   *
    * @throws ServiceAccountLookupException when the pod's ServiceAccount can be neither found nor ruled out; the caller
    *     answers with an HTTP error so that the webhook's failurePolicy decides
    */
@@ -59,7 +62,26 @@ public final class AdmissionHandler {
           subjectOf(request.getNamespace(), request.getName()), "-", "not a Pod CREATE (" + what + ")");
     }
 
-    Pod submitted = withNamespace((Pod) request.getObject(), request.getNamespace());
+    Pod submitted = (Pod) request.getObject();
+    // The patch applies to the object as the API server holds it: diff from the pod as submitted, taken before the
+    // namespace is filled in below.
+    JsonNode submittedTree = serialization.convertValue(submitted, JsonNode.class);
+    ObjectMeta submittedMetadata = submitted.getMetadata();
+    String submittedNamespace = submittedMetadata == null ? null : submittedMetadata.getNamespace();
+    try {
+      fillInNamespace(submitted, request.getNamespace());
+      return mutate(request, submitted, submittedTree, submittedMetadata, submittedNamespace, dryRun);
+    } finally {
+      // The pod is borrowed from the review, not copied (a copy is a serialization pass): hand it back as it came.
+      submitted.setMetadata(submittedMetadata);
+      if (submittedMetadata != null) {
+        submittedMetadata.setNamespace(submittedNamespace);
+      }
+    }
+  }
+
+  private AdmissionResult mutate(AdmissionRequest request, Pod submitted, JsonNode submittedTree,
+      ObjectMeta submittedMetadata, String submittedNamespace, boolean dryRun) throws ServiceAccountLookupException {
     String namespace = submitted.getMetadata().getNamespace();
     String serviceAccountName = serviceAccountNameOf(submitted);
     String subject = subjectOf(namespace, podName(submitted.getMetadata()));
@@ -73,41 +95,38 @@ public final class AdmissionHandler {
           serviceAccountName, e.getMessage());
     }
 
-    // The patch applies to the object as the API server holds it, not to the copy with the namespace filled in.
-    Pod original = (Pod) request.getObject();
-    JsonNode patch = JsonPatchDiff.operations(original, asSubmitted(mutated, original));
+    String mode = injectionMode(submitted, serviceAccount.orElse(null));
+    restoreSubmittedNamespace(mutated, submittedMetadata, submittedNamespace);
+    JsonNode patch = JsonPatchDiff.operations(submittedTree, serialization.convertValue(mutated, JsonNode.class));
     if (patch.isEmpty()) {
       String why = serviceAccount.isPresent() ? "nothing to inject" : "ServiceAccount not found";
       return new AdmissionResult(allow(request, null), AdmissionOutcome.UNCHANGED, "none", dryRun, subject,
           serviceAccountName, why);
     }
-    String mode = injectionMode(submitted, serviceAccount.orElse(null));
     return new AdmissionResult(allow(request, serialization.asJson(patch)), AdmissionOutcome.MUTATED, mode, dryRun,
         subject, serviceAccountName, patch.size() + " patch operations");
   }
 
   /** The API server omits metadata.namespace on pods created with an implicit namespace; the request carries it. */
-  private Pod withNamespace(Pod pod, String requestNamespace) {
-    Pod copy = serialization.clone(pod);
-    if (copy.getMetadata() == null) {
-      copy.setMetadata(new ObjectMeta());
+  private static void fillInNamespace(Pod pod, String requestNamespace) {
+    if (pod.getMetadata() == null) {
+      pod.setMetadata(new ObjectMeta());
     }
-    String namespace = copy.getMetadata().getNamespace();
+    String namespace = pod.getMetadata().getNamespace();
     if ((namespace == null || namespace.isEmpty()) && requestNamespace != null) {
-      copy.getMetadata().setNamespace(requestNamespace);
+      pod.getMetadata().setNamespace(requestNamespace);
     }
-    return copy;
   }
 
-  /** The mutated pod with the namespace as submitted, so that the patch does not touch what the mutation did not. */
-  private Pod asSubmitted(Pod mutated, Pod original) {
-    Pod copy = serialization.clone(mutated);
-    String originalNamespace = original.getMetadata() == null ? null : original.getMetadata().getNamespace();
-    copy.getMetadata().setNamespace(originalNamespace);
-    if (original.getMetadata() == null && copy.getMetadata().equals(new ObjectMeta())) {
-      copy.setMetadata(null);
+  /**
+   * Puts the namespace of the mutated pod (the mutation's own copy) back as submitted, so that the patch does not touch
+   * what the mutation did not.
+   */
+  private static void restoreSubmittedNamespace(Pod mutated, ObjectMeta submittedMetadata, String submittedNamespace) {
+    mutated.getMetadata().setNamespace(submittedNamespace);
+    if (submittedMetadata == null && mutated.getMetadata().equals(new ObjectMeta())) {
+      mutated.setMetadata(null);
     }
-    return copy;
   }
 
   private static String serviceAccountNameOf(Pod pod) {

@@ -46,7 +46,8 @@ public final class AdmissionReviewParser {
     }
     AdmissionReview review;
     try {
-      review = serialization.unmarshal(body, AdmissionReview.class);
+      // Bound from the tree already read: parsing the text a second time costs as much as the binding.
+      review = serialization.convertValue(tree, AdmissionReview.class);
     } catch (RuntimeException e) {
       throw new MalformedAdmissionReviewException("AdmissionReview does not match the admission.k8s.io/v1 schema: "
           + firstLine(e.getMessage()));

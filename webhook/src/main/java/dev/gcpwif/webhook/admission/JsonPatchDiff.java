@@ -28,8 +28,15 @@ public final class JsonPatchDiff {
 
   /** The same patch as a JSON array node; empty when the pods are equal. */
   public static JsonNode operations(Pod before, Pod after) {
-    JsonNode source = SERIALIZATION.convertValue(before, JsonNode.class);
-    JsonNode target = SERIALIZATION.convertValue(after, JsonNode.class);
-    return JsonDiff.asJson(source, target, FLAGS);
+    return operations(SERIALIZATION.convertValue(before, JsonNode.class),
+        SERIALIZATION.convertValue(after, JsonNode.class));
+  }
+
+  /**
+   * The same patch between two pods already serialized by a {@link KubernetesSerialization} (so that a caller who needs
+   * a pod's tree anyway serializes it once).
+   */
+  public static JsonNode operations(JsonNode before, JsonNode after) {
+    return JsonDiff.asJson(before, after, FLAGS);
   }
 }

@@ -79,6 +79,32 @@ class AdmissionHandlerTest {
   }
 
   @Test
+  void reviewsPodIsHandedBackAsSubmittedAfterTheNamespaceWasFilledIn() throws Exception {
+    AdmissionReview review = review("pod-create-from-replicaset.json");
+    Pod submitted = (Pod) review.getRequest().getObject();
+    assertThat(submitted.getMetadata().getNamespace()).as("fixture's pod has no namespace").isNull();
+    String before = SERIALIZATION.asJson(submitted);
+
+    AdmissionResult result = handler.handle(review);
+
+    assertThat(result.outcome()).isEqualTo(AdmissionOutcome.MUTATED);
+    assertThat(review.getRequest().getObject()).isSameAs(submitted);
+    assertThat(SERIALIZATION.asJson(submitted)).isEqualTo(before);
+  }
+
+  @Test
+  void podWithoutMetadataIsHandedBackWithoutMetadata() throws Exception {
+    AdmissionReview review = review("pod-create-from-replicaset.json");
+    Pod submitted = (Pod) review.getRequest().getObject();
+    submitted.setMetadata(null);
+
+    handler.handle(review);
+
+    assertThat(lookups).containsExactly("payments/billing");
+    assertThat(submitted.getMetadata()).isNull();
+  }
+
+  @Test
   void podWithoutServiceAccountNameRunsAsDefault() throws Exception {
     AdmissionResult result = handler.handle(review("pod-create-dry-run-default-sa.json"));
 
