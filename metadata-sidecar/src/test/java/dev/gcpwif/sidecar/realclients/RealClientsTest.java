@@ -1,14 +1,12 @@
 package dev.gcpwif.sidecar.realclients;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.gcpwif.sidecar.testing.FakeGoogle;
 import dev.gcpwif.sidecar.testing.SidecarFixture;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,7 +39,7 @@ class RealClientsTest {
   @BeforeEach
   void start() throws Exception {
     fixture = SidecarFixture.builder().start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> fixture.get("/readyz").statusCode() == 200);
+    fixture.awaitReady();
     sdk = new CloudSdk(fixture.dir, fixture.hostPort());
     storage.setDispatcher(new Dispatcher() {
       @Override

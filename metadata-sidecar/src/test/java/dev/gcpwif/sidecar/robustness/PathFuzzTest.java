@@ -1,7 +1,6 @@
 package dev.gcpwif.sidecar.robustness;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.gcpwif.sidecar.testing.FakeGoogle;
 import dev.gcpwif.sidecar.testing.SidecarFixture;
@@ -52,7 +51,7 @@ class PathFuzzTest {
     System.out.println("PathFuzzTest seed=" + SEED + " count=" + COUNT);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> fixture.get("/readyz").statusCode() == 200);
+      fixture.awaitReady();
       for (int i = 0; i < COUNT && failures.size() < 20; i++) {
         String target = path(random) + QUERIES.get(random.nextInt(QUERIES.size()));
         boolean flavor = random.nextInt(4) != 0;

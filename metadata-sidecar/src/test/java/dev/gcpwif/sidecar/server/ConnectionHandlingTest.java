@@ -1,7 +1,6 @@
 package dev.gcpwif.sidecar.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.gcpwif.sidecar.testing.SidecarFixture;
 import java.io.BufferedInputStream;
@@ -12,7 +11,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +23,7 @@ class ConnectionHandlingTest {
   @BeforeAll
   static void start() throws Exception {
     fixture = SidecarFixture.builder().start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> fixture.get("/readyz").statusCode() == 200);
+    fixture.awaitReady();
   }
 
   @AfterAll

@@ -25,7 +25,7 @@ class GracefulStopTest {
   @Test
   void aTokenRequestInFlightWhenStoppingIsStillAnswered() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> fixture.get("/readyz").statusCode() == 200);
+      fixture.awaitReady();
       int exchangesBefore = fixture.google.stsRequests.size();
       fixture.google.stsDelay(Duration.ofMillis(1_000));
       CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(

@@ -1,14 +1,12 @@
 package dev.gcpwif.sidecar.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.gcpwif.sidecar.testing.FakeGoogle;
 import dev.gcpwif.sidecar.testing.SidecarFixture;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +19,7 @@ class MetadataEndpointsTest {
   @BeforeAll
   static void start() throws Exception {
     fixture = SidecarFixture.builder().start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> fixture.get("/readyz").statusCode() == 200);
+    fixture.awaitReady();
   }
 
   @AfterAll

@@ -1,5 +1,7 @@
 package dev.gcpwif.sidecar.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.gcpwif.sidecar.Sidecar;
 import dev.gcpwif.sidecar.config.ListenAddress;
 import dev.gcpwif.sidecar.config.SidecarSettings;
@@ -45,6 +47,12 @@ public final class SidecarFixture implements AutoCloseable {
 
   public String hostPort() {
     return "127.0.0.1:" + sidecar.port();
+  }
+
+  /** Waits until the first token exchange succeeded, so that a test starts from a warm cache. */
+  public SidecarFixture awaitReady() {
+    await().atMost(Duration.ofSeconds(10)).until(() -> get("/readyz").statusCode() == 200);
+    return this;
   }
 
   /** GET with the Metadata-Flavor header, as every real client sends it. */

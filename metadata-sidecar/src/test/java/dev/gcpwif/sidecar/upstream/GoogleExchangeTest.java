@@ -1,7 +1,6 @@
 package dev.gcpwif.sidecar.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -60,7 +59,7 @@ class GoogleExchangeTest {
   @Test
   void requestedScopesReachBothStsAndImpersonationAndAreCachedSeparately() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       String scoped = accessToken(fixture.metadata(TOKEN + "?scopes=" + READ_ONLY + "," + CLOUD_PLATFORM));
       String again = accessToken(fixture.metadata(TOKEN + "?scopes=" + CLOUD_PLATFORM + "," + READ_ONLY));
       String plain = accessToken(fixture.metadata(TOKEN));
@@ -77,7 +76,7 @@ class GoogleExchangeTest {
   @Test
   void rereadsTheSubjectTokenFileAfterTheKubeletRotatesIt() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       Files.writeString(fixture.tokenFile, "rotated-projected-token");
       fixture.metadata(TOKEN + "?scopes=" + READ_ONLY);
 
@@ -127,7 +126,7 @@ class GoogleExchangeTest {
   @Test
   void twoHundredClientsOnAColdCacheCauseOneExchangeAndOneImpersonation() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       fixture.google.stsDelay(Duration.ofMillis(500));
       int stsBefore = fixture.google.stsRequests.size();
       int iamBefore = fixture.google.iamRequests.size();
@@ -149,10 +148,6 @@ class GoogleExchangeTest {
       assertThat(fixture.google.stsRequests).hasSize(stsBefore + 1);
       assertThat(fixture.google.iamRequests).hasSize(iamBefore + 1);
     }
-  }
-
-  static void awaitReady(SidecarFixture fixture) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> fixture.get("/readyz").statusCode() == 200);
   }
 
   static String accessToken(HttpResponse<String> response) {

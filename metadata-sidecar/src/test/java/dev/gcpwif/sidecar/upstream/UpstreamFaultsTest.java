@@ -1,7 +1,6 @@
 package dev.gcpwif.sidecar.upstream;
 
 import static dev.gcpwif.sidecar.upstream.GoogleExchangeTest.accessToken;
-import static dev.gcpwif.sidecar.upstream.GoogleExchangeTest.awaitReady;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -26,7 +25,7 @@ class UpstreamFaultsTest {
   @Test
   void stsDownGives503WithReasonWhileTheCachedDefaultTokenIsStillServed() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       fixture.google.sts.close();
 
       HttpResponse<String> fresh = fixture.metadata(READ_ONLY);
@@ -41,7 +40,7 @@ class UpstreamFaultsTest {
   @Test
   void slowStsPastTheTimeoutGives503Promptly() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().upstreamTimeout(Duration.ofSeconds(1)).start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       fixture.google.stsAnswers(request -> new MockResponse.Builder(FakeGoogle.json(200, "{}"))
           .headersDelay(2500, TimeUnit.MILLISECONDS).build());
 
@@ -56,7 +55,7 @@ class UpstreamFaultsTest {
   @Test
   void stsServerErrorAndMalformedAnswersGive503WithReason() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       fixture.google.stsAnswers(request -> FakeGoogle.json(500, "{\"error\":\"server_error\",\"error_description\":\"backend unavailable\"}"));
       HttpResponse<String> serverError = fixture.metadata(READ_ONLY);
       assertThat(serverError.statusCode()).isEqualTo(503);
@@ -75,7 +74,7 @@ class UpstreamFaultsTest {
   @Test
   void iamPermissionDeniedIsSurfacedWithGooglesReason() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       fixture.google.iamAnswers(request -> FakeGoogle.json(403, IAM_DENIED));
 
       HttpResponse<String> response = fixture.metadata(READ_ONLY);
@@ -93,7 +92,7 @@ class UpstreamFaultsTest {
   @Test
   void cachedTokenIsServedThroughAnOutageAndReplacedAfterRecovery() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       String original = accessToken(fixture.metadata(TOKEN));
       fixture.google.stsAnswers(request -> FakeGoogle.json(500, "{\"error\":\"server_error\"}"));
       int stsBefore = fixture.google.stsRequests.size();
@@ -116,7 +115,7 @@ class UpstreamFaultsTest {
   @Test
   void expiredTokenDuringAnOutageGives503AndReadinessFails() throws Exception {
     try (SidecarFixture fixture = SidecarFixture.builder().start()) {
-      awaitReady(fixture);
+      fixture.awaitReady();
       fixture.google.stsAnswers(request -> FakeGoogle.json(500, "{\"error\":\"server_error\"}"));
       fixture.google.clock.advance(Duration.ofSeconds(3600 - 30));
 
@@ -137,7 +136,7 @@ class UpstreamFaultsTest {
 
       Files.writeString(fixture.tokenFile, SidecarFixture.SUBJECT_TOKEN);
       fixture.google.clock.advance(Duration.ofMinutes(1));
-      await().atMost(Duration.ofSeconds(10)).until(() -> fixture.get("/readyz").statusCode() == 200);
+      fixture.awaitReady();
       assertThat(accessToken(fixture.metadata(TOKEN))).isEqualTo(fixture.google.issuedAccessTokens.get(0));
     }
   }

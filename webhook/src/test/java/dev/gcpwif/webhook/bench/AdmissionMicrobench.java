@@ -8,14 +8,12 @@ import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.WebhookSettings;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
@@ -37,12 +35,7 @@ public final class AdmissionMicrobench {
     int[] sizes = Arrays.stream(System.getProperty("bench.containers", "1,5,20").split(","))
         .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
     long millis = Long.getLong("bench.millis", 1000);
-    ServiceAccount account = new ServiceAccountBuilder().withNewMetadata().withNamespace("payments").withName("billing")
-        .withAnnotations(Map.of(
-            "cloud.google.com/workload-identity-provider",
-            "projects/123456789/locations/global/workloadIdentityPools/onprem/providers/cluster-a",
-            "cloud.google.com/service-account-email", "billing@payments-prod.iam.gserviceaccount.com"))
-        .endMetadata().build();
+    ServiceAccount account = AdmissionReviews.optedInServiceAccount();
     WebhookSettings settings = WebhookSettings.defaults();
     PodMutator mutator = new PodMutator(settings);
     AdmissionHandler handler = new AdmissionHandler(mutator::mutate, (namespace, name) -> Optional.of(account),

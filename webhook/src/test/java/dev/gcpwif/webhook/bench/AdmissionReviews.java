@@ -3,6 +3,8 @@ package dev.gcpwif.webhook.bench;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Realistic pod CREATE reviews as the API server sends them (the replicaset-controller fixture: managedFields,
@@ -19,6 +22,16 @@ final class AdmissionReviews {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   private AdmissionReviews() {}
+
+  /** The reviewed pod's ServiceAccount, opted in with impersonation: every admission is a full direct-mode mutation. */
+  static ServiceAccount optedInServiceAccount() {
+    return new ServiceAccountBuilder().withNewMetadata().withNamespace("payments").withName("billing")
+        .withAnnotations(Map.of(
+            "cloud.google.com/workload-identity-provider",
+            "projects/123456789/locations/global/workloadIdentityPools/onprem/providers/cluster-a",
+            "cloud.google.com/service-account-email", "billing@payments-prod.iam.gserviceaccount.com"))
+        .endMetadata().build();
+  }
 
   static byte[] podCreate(int containers) throws IOException {
     String fixture;

@@ -7,13 +7,11 @@ import dev.gcpwif.webhook.mutation.WebhookSettings;
 import dev.gcpwif.webhook.serve.WebhookServer;
 import dev.gcpwif.webhook.tls.ReloadingServerTls;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -31,12 +29,7 @@ public final class BenchServer {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
-    ServiceAccount account = new ServiceAccountBuilder().withNewMetadata().withNamespace("payments").withName("billing")
-        .withAnnotations(Map.of(
-            "cloud.google.com/workload-identity-provider",
-            "projects/123456789/locations/global/workloadIdentityPools/onprem/providers/cluster-a",
-            "cloud.google.com/service-account-email", "billing@payments-prod.iam.gserviceaccount.com"))
-        .endMetadata().build();
+    ServiceAccount account = AdmissionReviews.optedInServiceAccount();
     WebhookSettings settings = WebhookSettings.defaults();
     AdmissionHandler admissions = new AdmissionHandler(new PodMutator(settings)::mutate,
         (namespace, name) -> Optional.of(account), settings.annotationPrefix(), new KubernetesSerialization());
