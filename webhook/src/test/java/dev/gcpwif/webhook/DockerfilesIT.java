@@ -84,6 +84,12 @@ class DockerfilesIT {
         .substring("-XX:ArchiveClassesAtExit=".length());
     int user = instructions.indexOf(last(instructions, "USER"));
     assertThat(training).as("trains before dropping root").isLessThan(user);
+    // The distroless :nonroot base already runs as 65532, which cannot write the archive into /app: the training
+    // step needs an explicit USER 0 in the runtime stage before it.
+    int runtimeStage = instructions.indexOf(last(instructions, "FROM"));
+    String userWhileTraining = instructions.subList(runtimeStage, training).stream()
+        .filter(i -> i.keyword().equals("USER")).reduce((a, b) -> b).map(i -> i.args().get(0)).orElse("the base image's");
+    assertThat(userWhileTraining).as("user of the training RUN").matches("(0|root)(:(0|root))?");
     assertThat(execForm(instructions, "ENTRYPOINT")).contains("-XX:SharedArchiveFile=" + archive);
     assertThat(Files.readAllLines(ROOT.resolve("metadata-sidecar/jvm.options")))
         .filteredOn(line -> !line.strip().startsWith("#"))
