@@ -7,7 +7,8 @@
 #   BENCH_CDS=true benchmarks/sidecar-bench.sh       # plus the image's application CDS archive (from --train)
 #   BENCH_REQUESTS=1000000 BENCH_CDS=true benchmarks/sidecar-bench.sh   # issue 6: RSS after 1,000,000 requests
 #   BENCH_JVM="" benchmarks/sidecar-bench.sh         # JVM defaults, for comparison
-#   BENCH_NMT=true benchmarks/sidecar-bench.sh       # native memory and classes by library after the run
+#   BENCH_NMT=true benchmarks/sidecar-bench.sh       # native memory and classes by library after the run, native
+#                                                    # memory after the cold clients
 #   BENCH_REQUESTS=20000 BENCH_CONNECTIONS=2 BENCH_COLD_CLIENTS=200 benchmarks/sidecar-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/../metadata-sidecar"

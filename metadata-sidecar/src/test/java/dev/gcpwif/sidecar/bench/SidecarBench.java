@@ -83,9 +83,7 @@ public final class SidecarBench {
       sidecarRss = sidecar.rssKib();
       sidecarPeak = sidecar.peakRssKib();
       if (Boolean.getBoolean("bench.nmt")) {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-            String.valueOf(sidecar.process.pid()), "VM.native_memory", "summary").inheritIO().start();
-        jcmd.waitFor(30, TimeUnit.SECONDS);
+        printNativeMemory(sidecar);
         printClassesByLibrary(classLog);
       }
       if (google.stsRequests.size() != 1) {
@@ -126,8 +124,12 @@ public final class SidecarBench {
   /** A thousand clients at once on an empty cache entry: all must get a token from a single STS exchange. */
   private static Cold coldHerd(List<String> jvm, Path dir) throws Exception {
     int clients = Integer.getInteger("bench.cold.clients", 1_000);
+    List<String> coldJvm = new ArrayList<>(jvm);
+    if (Boolean.getBoolean("bench.nmt")) {
+      coldJvm.add("-XX:NativeMemoryTracking=summary");
+    }
     try (FakeGoogle google = new FakeGoogle();
-        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cold"), jvm)) {
+        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cold"), coldJvm)) {
       sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
       int before = google.stsRequests.size();
       google.stsDelay(Duration.ofMillis(COLD_STS_DELAY_MILLIS));
@@ -137,8 +139,19 @@ public final class SidecarBench {
         throw new IllegalStateException("cold herd: " + result.ok() + " of " + clients + " answered 200 with "
             + exchanges + " STS exchanges (expected all, and 1); first failures: " + result.failures());
       }
-      return new Cold(result, exchanges, sidecar.rssKib(), sidecar.peakRssKib());
+      Cold cold = new Cold(result, exchanges, sidecar.rssKib(), sidecar.peakRssKib());
+      if (Boolean.getBoolean("bench.nmt")) {
+        System.out.println("native memory after the cold clients:");
+        printNativeMemory(sidecar);
+      }
+      return cold;
     }
+  }
+
+  private static void printNativeMemory(SidecarProcess sidecar) throws Exception {
+    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        String.valueOf(sidecar.process.pid()), "VM.native_memory", "summary").inheritIO().start();
+    jcmd.waitFor(30, TimeUnit.SECONDS);
   }
 
   /** Application class-data sharing, made as the image makes it: the jar's own --train run dumps what it loaded. */
