@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Metadata sidecar benchmark: cached token requests/s and p50/p99 over loopback keep-alive versus a static JDK server
-# with the same JVM flags, RSS after the run, start-up to first served request, and 1,000 concurrent clients on an
-# empty cache entry (one STS exchange must answer them all). Loopback only; fake STS/IAM in-process; bounded.
+# with the same JVM flags, RSS and peak RSS (VmHWM) after the run, start-up to first served request, and 1,000
+# concurrent clients on an empty cache entry (one STS exchange must answer them all; peak RSS after that burst).
+# Loopback only; fake STS/IAM in-process; bounded.
 #   benchmarks/sidecar-bench.sh                      # flags from metadata-sidecar/jvm.options, 100,000 requests
 #   BENCH_CDS=true benchmarks/sidecar-bench.sh       # plus the image's application CDS archive (from --train)
 #   BENCH_REQUESTS=1000000 BENCH_CDS=true benchmarks/sidecar-bench.sh   # issue 6: RSS after 1,000,000 requests
 #   BENCH_JVM="" benchmarks/sidecar-bench.sh         # JVM defaults, for comparison
-#   BENCH_NMT=true benchmarks/sidecar-bench.sh       # native memory and classes by library after the run
+#   BENCH_NMT=true benchmarks/sidecar-bench.sh       # native memory and classes by library after the run, native
+#                                                    # memory after the cold clients
 #   BENCH_REQUESTS=20000 BENCH_CONNECTIONS=2 BENCH_COLD_CLIENTS=200 benchmarks/sidecar-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/../metadata-sidecar"

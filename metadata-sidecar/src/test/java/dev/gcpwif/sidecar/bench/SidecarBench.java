@@ -1,6 +1,7 @@
 package dev.gcpwif.sidecar.bench;
 
 import dev.gcpwif.sidecar.testing.FakeGoogle;
+import dev.gcpwif.sidecar.testing.ProcStatus;
 import dev.gcpwif.sidecar.testing.SidecarProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cached token requests per second and latency against the shaded jar, as a ratio to a static JDK server with the same
- * JVM flags; RSS after the run; start-up to the first served request. Run by benchmarks/sidecar-bench.sh.
+ * JVM flags; RSS and peak RSS after the run and after a burst of cold clients; start-up to the first served request.
+ * Run by benchmarks/sidecar-bench.sh.
  */
 public final class SidecarBench {
   private static final String TOKEN = "/computeMetadata/v1/instance/service-accounts/default/token";
@@ -43,6 +45,7 @@ public final class SidecarBench {
 
     LoadClient.Result baseline;
     long baselineRss;
+    long baselinePeak;
     int staticPort = SidecarProcess.freePort();
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(baselineJvm);
@@ -54,7 +57,8 @@ public final class SidecarBench {
       awaitPort(staticPort);
       LoadClient.run(staticPort, TOKEN, connections, requests / 10);
       baseline = LoadClient.run(staticPort, TOKEN, connections, requests);
-      baselineRss = rss(staticServer.pid());
+      baselineRss = ProcStatus.rssKib(staticServer.pid());
+      baselinePeak = ProcStatus.peakRssKib(staticServer.pid());
     } finally {
       staticServer.destroy();
       staticServer.waitFor(10, TimeUnit.SECONDS);
@@ -63,6 +67,7 @@ public final class SidecarBench {
     LoadClient.Result sidecarResult;
     long sidecarRssIdle;
     long sidecarRss;
+    long sidecarPeak;
     List<String> loadJvm = new ArrayList<>(jvm);
     Path classLog = dir.resolve("class-load.log");
     if (Boolean.getBoolean("bench.nmt")) {
@@ -76,10 +81,9 @@ public final class SidecarBench {
       LoadClient.run(sidecar.port, TOKEN, connections, requests / 10);
       sidecarResult = LoadClient.run(sidecar.port, TOKEN, connections, requests);
       sidecarRss = sidecar.rssKib();
+      sidecarPeak = sidecar.peakRssKib();
       if (Boolean.getBoolean("bench.nmt")) {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-            String.valueOf(sidecar.process.pid()), "VM.native_memory", "summary").inheritIO().start();
-        jcmd.waitFor(30, TimeUnit.SECONDS);
+        printNativeMemory(sidecar);
         printClassesByLibrary(classLog);
       }
       if (google.stsRequests.size() != 1) {
@@ -88,15 +92,17 @@ public final class SidecarBench {
     }
 
     System.out.println();
-    System.out.println("| server | requests/s | p50 µs | p99 µs | RSS after run |");
-    System.out.println("|---|---|---|---|---|");
-    System.out.printf("| static JDK HttpServer (baseline) | %.0f | %d | %d | %d MiB |%n", baseline.perSecond(),
-        baseline.p50Micros(), baseline.p99Micros(), baselineRss / 1024);
-    System.out.printf("| metadata-sidecar, cached token | %.0f | %d | %d | %d MiB (idle after start: %d MiB) |%n",
+    System.out.println("| server | requests/s | p50 µs | p99 µs | RSS after run | peak RSS (VmHWM) |");
+    System.out.println("|---|---|---|---|---|---|");
+    System.out.printf("| static JDK HttpServer (baseline) | %.0f | %d | %d | %d MiB | %d MiB |%n", baseline.perSecond(),
+        baseline.p50Micros(), baseline.p99Micros(), baselineRss / 1024, baselinePeak / 1024);
+    System.out.printf("| metadata-sidecar, cached token | %.0f | %d | %d | %d MiB (idle after start: %d MiB) | %d MiB |%n",
         sidecarResult.perSecond(), sidecarResult.p50Micros(), sidecarResult.p99Micros(), sidecarRss / 1024,
-        sidecarRssIdle / 1024);
-    System.out.printf("| ratio sidecar / baseline | %.2f | %.2f | %.2f | |%n", sidecarResult.perSecond() / baseline.perSecond(),
-        (double) sidecarResult.p50Micros() / baseline.p50Micros(), (double) sidecarResult.p99Micros() / baseline.p99Micros());
+        sidecarRssIdle / 1024, sidecarPeak / 1024);
+    System.out.printf("| ratio sidecar / baseline | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
+        sidecarResult.perSecond() / baseline.perSecond(), (double) sidecarResult.p50Micros() / baseline.p50Micros(),
+        (double) sidecarResult.p99Micros() / baseline.p99Micros(), (double) sidecarRss / baselineRss,
+        (double) sidecarPeak / baselinePeak);
 
     Cold cold = coldHerd(jvm, dir);
     System.out.println();
@@ -105,19 +111,25 @@ public final class SidecarBench {
         cold.result().clients(), cold.result().connectMillis(), COLD_STS_DELAY_MILLIS, cold.result().ok(),
         cold.result().allAnsweredMillis(), cold.result().p50Millis(), cold.result().p99Millis(), cold.result().maxMillis(),
         cold.stsExchanges());
+    System.out.printf("sidecar after the %d cold clients: RSS %d MiB, peak RSS (VmHWM) %d MiB%n", cold.result().clients(),
+        cold.rssKib() / 1024, cold.peakRssKib() / 1024);
   }
 
   private static final int COLD_STS_DELAY_MILLIS = 200;
   /** Not the default scopes: the sidecar fetched those at start, this key's cache is empty. */
   private static final String COLD_TOKEN = TOKEN + "?scopes=https://www.googleapis.com/auth/devstorage.read_only";
 
-  record Cold(ColdClients.Result result, int stsExchanges) {}
+  record Cold(ColdClients.Result result, int stsExchanges, long rssKib, long peakRssKib) {}
 
   /** A thousand clients at once on an empty cache entry: all must get a token from a single STS exchange. */
   private static Cold coldHerd(List<String> jvm, Path dir) throws Exception {
     int clients = Integer.getInteger("bench.cold.clients", 1_000);
+    List<String> coldJvm = new ArrayList<>(jvm);
+    if (Boolean.getBoolean("bench.nmt")) {
+      coldJvm.add("-XX:NativeMemoryTracking=summary");
+    }
     try (FakeGoogle google = new FakeGoogle();
-        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cold"), jvm)) {
+        SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "cold"), coldJvm)) {
       sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
       int before = google.stsRequests.size();
       google.stsDelay(Duration.ofMillis(COLD_STS_DELAY_MILLIS));
@@ -127,8 +139,19 @@ public final class SidecarBench {
         throw new IllegalStateException("cold herd: " + result.ok() + " of " + clients + " answered 200 with "
             + exchanges + " STS exchanges (expected all, and 1); first failures: " + result.failures());
       }
-      return new Cold(result, exchanges);
+      Cold cold = new Cold(result, exchanges, sidecar.rssKib(), sidecar.peakRssKib());
+      if (Boolean.getBoolean("bench.nmt")) {
+        System.out.println("native memory after the cold clients:");
+        printNativeMemory(sidecar);
+      }
+      return cold;
     }
+  }
+
+  private static void printNativeMemory(SidecarProcess sidecar) throws Exception {
+    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        String.valueOf(sidecar.process.pid()), "VM.native_memory", "summary").inheritIO().start();
+    jcmd.waitFor(30, TimeUnit.SECONDS);
   }
 
   /** Application class-data sharing, made as the image makes it: the jar's own --train run dumps what it loaded. */
@@ -201,14 +224,5 @@ public final class SidecarBench {
       }
     }
     throw new IllegalStateException("static server did not start");
-  }
-
-  private static long rss(long pid) throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    }
-    throw new IllegalStateException("no RSS");
   }
 }

@@ -79,12 +79,12 @@ public final class SidecarProcess implements AutoCloseable {
 
   /** Resident set size in KiB, from /proc. */
   public long rssKib() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    }
-    throw new IllegalStateException("no VmRSS for " + process.pid());
+    return ProcStatus.rssKib(process.pid());
+  }
+
+  /** Peak resident set size since start in KiB, from /proc. */
+  public long peakRssKib() throws IOException {
+    return ProcStatus.peakRssKib(process.pid());
   }
 
   public static int freePort() throws IOException {

@@ -119,7 +119,7 @@ class InjectMetadataModeTest {
         .containsSubsequence("--health-port", "9101").containsSubsequence("--log-level", "debug");
     assertThat(spec.getContainers().get(1).getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
         .contains(org.assertj.core.groups.Tuple.tuple("GCE_METADATA_HOST", "127.0.0.1:9100"));
-    SidecarSettings expected = new SidecarSettings("registry.example/sidecar:1", 9100, 9101, "20m", "96Mi", null, null,
+    SidecarSettings expected = new SidecarSettings("registry.example/sidecar:1", 9100, 9101, "20m", "80Mi", null, null,
         false, "debug", "Always");
     assertThat(SERIALIZATION.asYaml(spec)).isEqualTo(SERIALIZATION.asYaml(admitted(expected)));
   }
@@ -193,7 +193,7 @@ class InjectMetadataModeTest {
 
     assertThat(out.toString()).contains("--sidecar-image", "WEBHOOK_SIDECAR_IMAGE",
         "--sidecar-port", "8988", "--sidecar-health-port", "8989", "--sidecar-native", "--sidecar-cpu-request", "20m",
-        "--sidecar-memory-request", "96Mi", "--sidecar-memory-limit", "160Mi", "--sidecar-log-level",
+        "--sidecar-memory-request", "80Mi", "--sidecar-memory-limit", "128Mi", "--sidecar-log-level",
         "--sidecar-image-pull-policy", "WEBHOOK_SIDECAR_NATIVE");
   }
 

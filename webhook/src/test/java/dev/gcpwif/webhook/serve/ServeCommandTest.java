@@ -52,8 +52,8 @@ class ServeCommandTest {
         new String[] {"--sidecar-native", "WEBHOOK_SIDECAR_NATIVE", "default: true"},
         new String[] {"--sidecar-cpu-request", "WEBHOOK_SIDECAR_CPU_REQUEST", "default: 20m"},
         new String[] {"--sidecar-cpu-limit", "WEBHOOK_SIDECAR_CPU_LIMIT", "default: none"},
-        new String[] {"--sidecar-memory-request", "WEBHOOK_SIDECAR_MEMORY_REQUEST", "default: 96Mi"},
-        new String[] {"--sidecar-memory-limit", "WEBHOOK_SIDECAR_MEMORY_LIMIT", "default: 160Mi"},
+        new String[] {"--sidecar-memory-request", "WEBHOOK_SIDECAR_MEMORY_REQUEST", "default: 80Mi"},
+        new String[] {"--sidecar-memory-limit", "WEBHOOK_SIDECAR_MEMORY_LIMIT", "default: 128Mi"},
         new String[] {"--sidecar-log-level", "WEBHOOK_SIDECAR_LOG_LEVEL", "the sidecar logs at info"},
         new String[] {"--sidecar-image-pull-policy", "WEBHOOK_SIDECAR_IMAGE_PULL_POLICY", "default: not set"});
     for (String[] flag : flags) {

@@ -1,0 +1,33 @@
+package dev.gcpwif.sidecar.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Memory figures of a live process from /proc/PID/status (Linux), in KiB. */
+public final class ProcStatus {
+  private ProcStatus() {}
+
+  /** Resident set size now. */
+  public static long rssKib(long pid) throws IOException {
+    return kib(pid, "VmRSS");
+  }
+
+  /**
+   * Peak resident set size since the process started (the kernel's high-water mark): what a memory limit must cover,
+   * since the cgroup charges the pages when they are touched, whether or not they are resident when anyone looks.
+   */
+  public static long peakRssKib(long pid) throws IOException {
+    return kib(pid, "VmHWM");
+  }
+
+  private static long kib(long pid, String field) throws IOException {
+    String prefix = field + ":";
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith(prefix)) {
+        return Long.parseLong(line.substring(prefix.length()).replace("kB", "").trim());
+      }
+    }
+    throw new IllegalStateException("no " + field + " in /proc/" + pid + "/status");
+  }
+}
