@@ -11,6 +11,7 @@ import java.util.Map;
 final class ServerLimits {
   /** Request line plus headers; oversized requests get their connection closed. Real clients send under 1 KiB. */
   static final int MAX_REQUEST_HEADER_BYTES = 32 * 1024;
+  static final int MAX_CONNECTIONS = 1024;
 
   private static final Map<String, String> DEFAULTS = Map.of(
       "sun.net.httpserver.maxReqHeaderSize", String.valueOf(MAX_REQUEST_HEADER_BYTES),
@@ -21,7 +22,10 @@ final class ServerLimits {
       "sun.net.httpserver.maxRspTime", "30",
       // Idle keep-alive connections are closed after this many seconds (the JDK's default, stated).
       "sun.net.httpserver.idleInterval", "30",
-      "jdk.httpserver.maxConnections", "4096",
+      // Open connections per listener; the JDK closes any accepted beyond this at once. Each open request holds heap:
+      // 2,000 simultaneous clients exhausted the 24 MiB heap and the sidecar exited (BENCHMARKS.md), while 1,000
+      // are answered; a client refused here retries, a sidecar that exits fails every client of the pod.
+      "jdk.httpserver.maxConnections", String.valueOf(MAX_CONNECTIONS),
       // Small answers: send them now instead of waiting for the client's delayed ACK (Nagle).
       "sun.net.httpserver.nodelay", "true");
 

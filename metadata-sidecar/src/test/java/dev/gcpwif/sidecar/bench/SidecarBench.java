@@ -115,6 +115,15 @@ public final class SidecarBench {
         cold.rssKib() / 1024, cold.peakRssKib() / 1024);
   }
 
+  private static boolean stillServes(SidecarProcess sidecar) {
+    try {
+      sidecar.awaitOk("/healthz", Duration.ofSeconds(5));
+      return true;
+    } catch (Exception | AssertionError e) {
+      return false;
+    }
+  }
+
   private static final int COLD_STS_DELAY_MILLIS = 200;
   /** Not the default scopes: the sidecar fetched those at start, this key's cache is empty. */
   private static final String COLD_TOKEN = TOKEN + "?scopes=https://www.googleapis.com/auth/devstorage.read_only";
@@ -137,7 +146,9 @@ public final class SidecarBench {
       int exchanges = google.stsRequests.size() - before;
       if (result.ok() != clients || exchanges != 1) {
         throw new IllegalStateException("cold herd: " + result.ok() + " of " + clients + " answered 200 with "
-            + exchanges + " STS exchanges (expected all, and 1); first failures: " + result.failures());
+            + exchanges + " STS exchanges (expected all, and 1); first failures: " + result.failures()
+            + "; afterwards the sidecar " + (stillServes(sidecar) ? "still serves, RSS " + sidecar.rssKib() / 1024
+            + " MiB, peak " + sidecar.peakRssKib() / 1024 + " MiB" : "no longer serves"));
       }
       Cold cold = new Cold(result, exchanges, sidecar.rssKib(), sidecar.peakRssKib());
       if (Boolean.getBoolean("bench.nmt")) {
