@@ -1,5 +1,6 @@
 package dev.gcpwif.sidecar;
 
+import dev.gcpwif.sidecar.concurrent.DaemonThreads;
 import com.google.auth.http.HttpTransportFactory;
 import dev.gcpwif.sidecar.config.ConfigException;
 import dev.gcpwif.sidecar.config.CredentialConfig;
@@ -21,9 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** The assembled sidecar: token caches fed by google-auth, the background refresher and the HTTP listeners. */
 public final class Sidecar implements AutoCloseable {
@@ -60,7 +59,7 @@ public final class Sidecar implements AutoCloseable {
       idFetcher = Optional.of(GoogleIdTokens.create(config, config.serviceAccountEmail().get(), transport));
     }
 
-    ExecutorService fetchers = Executors.newCachedThreadPool(daemon("token-fetch"));
+    ExecutorService fetchers = Executors.newCachedThreadPool(DaemonThreads.named("token-fetch"));
     TokenCache<List<String>> accessTokens = new TokenCache<>("access token", accessFetcher, FailureDescription::of,
         clock, fetchers, policy, MAX_CACHED_KEYS);
     Optional<TokenCache<String>> idTokens = idFetcher.map(fetcher -> new TokenCache<>("ID token", fetcher,
@@ -76,7 +75,8 @@ public final class Sidecar implements AutoCloseable {
       throw new ConfigException("cannot listen on " + settings.listen() + health + ": " + rootMessage(e));
     }
     tokens.warmUp();
-    ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(daemon("token-refresh"));
+    ScheduledExecutorService refresher =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("token-refresh"));
     refresher.scheduleWithFixedDelay(tokens::refreshDue, 1, 1, TimeUnit.SECONDS);
     return new Sidecar(server, refresher, fetchers, identity);
   }
@@ -111,14 +111,5 @@ public final class Sidecar implements AutoCloseable {
       root = root.getCause();
     }
     return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-  }
-
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

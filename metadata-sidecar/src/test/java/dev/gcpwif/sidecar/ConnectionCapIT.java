@@ -3,10 +3,9 @@ package dev.gcpwif.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gcpwif.sidecar.testing.FakeGoogle;
+import dev.gcpwif.sidecar.testing.RawHttp;
 import dev.gcpwif.sidecar.testing.SidecarProcess;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +38,7 @@ class ConnectionCapIT {
       try {
         // awaitOk's own client may still hold one kept-alive connection: the cap is reached at CAP or CAP - 1 more.
         for (int i = 0; i < CAP + 2; i++) {
-          Socket socket = open(sidecar.port);
+          Socket socket = RawHttp.connect(sidecar.port);
           String status = get(socket);
           if (status.startsWith("HTTP/1.1 200")) {
             held.add(socket);
@@ -64,43 +63,13 @@ class ConnectionCapIT {
     }
   }
 
-  private static Socket open(int port) throws IOException {
-    Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
-    socket.setSoTimeout(10_000);
-    return socket;
-  }
-
   /** GET /healthz on a kept-alive connection; returns the status line, empty when the server closed it unanswered. */
-  private static String get(Socket socket) throws IOException {
+  private static String get(Socket socket) {
     try {
       socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-    } catch (IOException closedBeforeTheRequest) {
+      return RawHttp.read(socket.getInputStream(), false).statusLine();
+    } catch (IOException closed) {
       return "";
     }
-    InputStream in = socket.getInputStream();
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int b;
-      try {
-        b = in.read();
-      } catch (java.net.SocketException reset) {
-        b = -1;
-      }
-      if (b < 0) {
-        break;
-      }
-      head.append((char) b);
-    }
-    int length = 0;
-    for (String line : head.toString().split("\r\n")) {
-      if (line.toLowerCase().startsWith("content-length:")) {
-        length = Integer.parseInt(line.substring("content-length:".length()).trim());
-      }
-    }
-    if (!head.isEmpty()) {
-      in.readNBytes(length);
-    }
-    return head.isEmpty() ? "" : head.toString().split("\r\n")[0];
   }
 }

@@ -1,6 +1,7 @@
 package dev.gcpwif.sidecar.server;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.gcpwif.sidecar.concurrent.DaemonThreads;
 import dev.gcpwif.sidecar.config.ListenAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,7 +53,7 @@ public final class SidecarServer implements AutoCloseable {
       TokenService tokens) {
     ServerLimits.apply();
     ThreadPoolExecutor workers = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUED_REQUESTS), daemonThreads("metadata-http"));
+        new ArrayBlockingQueue<>(QUEUED_REQUESTS), DaemonThreads.named("metadata-http"));
     // Threads exist only while there is work: an idle sidecar keeps none of them.
     workers.allowCoreThreadTimeOut(true);
     Routes routes = new Routes(metadata, tokens);
@@ -127,14 +127,5 @@ public final class SidecarServer implements AutoCloseable {
     }
     metadataServers.forEach(server -> server.stop(0));
     workers.shutdownNow();
-  }
-
-  private static ThreadFactory daemonThreads(String name) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

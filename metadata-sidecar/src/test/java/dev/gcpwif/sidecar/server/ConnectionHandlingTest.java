@@ -2,13 +2,13 @@ package dev.gcpwif.sidecar.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.sidecar.testing.RawHttp;
+import dev.gcpwif.sidecar.testing.RawHttp.Response;
 import dev.gcpwif.sidecar.testing.SidecarFixture;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
@@ -41,13 +41,13 @@ class ConnectionHandlingTest {
       out.write(post.getBytes(StandardCharsets.US_ASCII));
       out.write(body);
       InputStream in = new BufferedInputStream(socket.getInputStream());
-      Response refused = read(in, false);
+      Response refused = RawHttp.read(in, false);
       assertThat(refused.statusLine()).startsWith("HTTP/1.1 405");
       assertThat(refused.head()).containsIgnoringCase("allow: GET, HEAD").containsIgnoringCase("metadata-flavor: Google");
 
       out.write(("GET " + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\nMetadata-Flavor: Google\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
-      Response token = read(in, false);
+      Response token = RawHttp.read(in, false);
       assertThat(token.statusLine()).startsWith("HTTP/1.1 200");
       assertThat(token.body()).contains("access_token");
     }
@@ -60,13 +60,13 @@ class ConnectionHandlingTest {
       InputStream in = new BufferedInputStream(socket.getInputStream());
       out.write(("HEAD /computeMetadata/v1/no-such HTTP/1.1\r\nHost: 127.0.0.1\r\nMetadata-Flavor: Google\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
-      assertThat(read(in, true).statusLine()).startsWith("HTTP/1.1 404");
+      assertThat(RawHttp.read(in, true).statusLine()).startsWith("HTTP/1.1 404");
       out.write(("HEAD " + TOKEN + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      Response refused = read(in, true);
+      Response refused = RawHttp.read(in, true);
       assertThat(refused.statusLine()).startsWith("HTTP/1.1 403");
       // the next response starts right after the header block: no body was sent for HEAD
       out.write(("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      assertThat(read(in, false).body()).isEqualTo("ok\n");
+      assertThat(RawHttp.read(in, false).body()).isEqualTo("ok\n");
     }
   }
 
@@ -88,7 +88,7 @@ class ConnectionHandlingTest {
     try (Socket socket = connect()) {
       socket.getOutputStream().write(("GET " + TOKEN + "?scopes=%Z1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
           + "Metadata-Flavor: Google\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      Response response = read(new BufferedInputStream(socket.getInputStream()), false);
+      Response response = RawHttp.read(new BufferedInputStream(socket.getInputStream()), false);
       assertThat(response.statusLine()).startsWith("HTTP/1.1 400");
       assertThat(response.body()).contains("URISyntaxException").doesNotContain("access_token");
     }
@@ -112,32 +112,6 @@ class ConnectionHandlingTest {
   }
 
   private static Socket connect() throws IOException {
-    Socket socket = new Socket(InetAddress.getLoopbackAddress(), fixture.sidecar.port());
-    socket.setSoTimeout(10_000);
-    return socket;
-  }
-
-  private record Response(String statusLine, String head, String body) {}
-
-  private static Response read(InputStream in, boolean head) throws IOException {
-    ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
-    int matched = 0;
-    while (matched < 4) {
-      int c = in.read();
-      if (c < 0) {
-        throw new IOException("connection closed after: " + headBytes);
-      }
-      headBytes.write(c);
-      matched = (c == "\r\n\r\n".charAt(matched)) ? matched + 1 : (c == '\r' ? 1 : 0);
-    }
-    String text = headBytes.toString(StandardCharsets.US_ASCII);
-    int length = 0;
-    for (String line : text.split("\r\n")) {
-      if (line.toLowerCase().startsWith("content-length:")) {
-        length = Integer.parseInt(line.substring(15).trim());
-      }
-    }
-    String body = head ? "" : new String(in.readNBytes(length), StandardCharsets.UTF_8);
-    return new Response(text.substring(0, text.indexOf("\r\n")), text, body);
+    return RawHttp.connect(fixture.sidecar.port());
   }
 }

@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
+import java.util.List;
+
 /**
  * The names and paths the file-based mutation produces (the contract metadata mode builds on). Metadata mode mounts
  * the same volume into the sidecar and rewrites what file mode put into the app containers.
@@ -13,14 +15,14 @@ public final class FileModeLayout {
   public static final String BOTO_ANNOTATION = "boto-config";
 
   /** The variables file mode points at {@link #CREDENTIALS_FILE}; metadata mode removes them (one token source). */
-  public static final java.util.List<String> CREDENTIAL_FILE_VARIABLES =
-      java.util.List.of("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE");
+  public static final List<String> CREDENTIAL_FILE_VARIABLES =
+      List.of("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE");
 
   /**
    * The other variables file mode appends, right after {@link #CREDENTIAL_FILE_VARIABLES} and in this order: undoing
    * metadata mode puts those back in front of these.
    */
-  public static final java.util.List<String> FOLLOWING_VARIABLES = java.util.List.of(
+  public static final List<String> FOLLOWING_VARIABLES = List.of(
       "BOTO_PATH", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "CLOUDSDK_COMPUTE_REGION");
   /** The value file mode gives {@code BOTO_PATH}: its boto file first, then boto's usual files. */
   public static final String BOTO_PATH_VALUE = BOTO_FILE + ":/etc/boto.cfg:~/.boto";

@@ -4,6 +4,7 @@ import dev.gcpwif.webhook.mutation.PodConflictException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
+import java.util.List;
 
 /**
  * The names metadata mode adds to a pod: the sidecar container and its scratch volume. A pod that already uses one
@@ -18,24 +19,23 @@ final class ReservedNames {
    */
   static void requireFree(PodSpec spec, String injectionModeAnnotation) throws PodConflictException {
     String why = "as metadata mode (" + injectionModeAnnotation + ": metadata) needs that name";
-    for (Container container : spec.getInitContainers()) {
-      if (SidecarContainerFactory.isSidecar(container) && !SidecarContainerFactory.isOurs(container)) {
-        throw new PodConflictException("the pod already has an init container named \""
-            + SidecarContainerFactory.CONTAINER_NAME + "\" that is not the webhook's metadata server; rename it, "
-            + why + " for its sidecar");
-      }
-    }
-    for (Container container : spec.getContainers()) {
-      if (SidecarContainerFactory.isSidecar(container) && !SidecarContainerFactory.isOurs(container)) {
-        throw new PodConflictException("the pod already has a container named \""
-            + SidecarContainerFactory.CONTAINER_NAME + "\" that is not the webhook's metadata server; rename it, "
-            + why + " for its sidecar");
-      }
-    }
+    requireNoForeignSidecar(spec.getInitContainers(), "an init container", why);
+    requireNoForeignSidecar(spec.getContainers(), "a container", why);
     for (Volume volume : spec.getVolumes()) {
       if (SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) && !isOurTmpVolume(volume, spec)) {
         throw new PodConflictException("the pod already has a volume named \"" + SidecarContainerFactory.TMP_VOLUME_NAME
             + "\" that is not the metadata server's scratch volume; rename it, " + why);
+      }
+    }
+  }
+
+  private static void requireNoForeignSidecar(List<Container> containers, String kind, String why)
+      throws PodConflictException {
+    for (Container container : containers) {
+      if (SidecarContainerFactory.isSidecar(container) && !SidecarContainerFactory.isOurs(container)) {
+        throw new PodConflictException("the pod already has " + kind + " named \""
+            + SidecarContainerFactory.CONTAINER_NAME + "\" that is not the webhook's metadata server; rename it, "
+            + why + " for its sidecar");
       }
     }
   }
