@@ -55,7 +55,7 @@ class PodMutatorTableTest {
    * Least privilege: in metadata mode only the sidecar exchanges the projected token, so no app container or init
    * container (skipped ones included) may mount a volume that carries it. Checked for every case rendered in metadata
    * mode: the case itself when it is one, the case switched to metadata by the pod annotation, and the case re-run in
-   * metadata mode after a direct pass.
+   * metadata mode after a direct pass. The sidecar that does hold it stays restricted.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("admittedCases")
@@ -72,6 +72,7 @@ class PodMutatorTableTest {
     for (Pod pod : renderings.stream().filter(TokenCarriers::hasOurSidecar).toList()) {
       assertThat(TokenCarriers.appContainersMountingAToken(pod)).as(SERIALIZATION.asYaml(pod)).isEmpty();
       assertThat(TokenCarriers.sidecarMountsAToken(pod)).as("the sidecar mounts the token").isTrue();
+      assertThat(TokenCarriers.sidecarSecurityProblems(pod)).as("the sidecar's securityContext").isEmpty();
     }
   }
 

@@ -37,6 +37,42 @@ public final class TokenCarriers {
     return containers(pod.getSpec()).filter(SidecarContainerFactory::isOurs).anyMatch(c -> mountsAnyOf(c, carriers));
   }
 
+  /**
+   * What keeps the sidecar restricted ("restricted" Pod Security), as problems: empty when it runs non-root with a
+   * read-only root filesystem, no privilege escalation, RuntimeDefault seccomp, all capabilities dropped, and
+   * {@code NET_BIND_SERVICE} added only when it listens on port 80 (the hostname opt-in).
+   */
+  public static List<String> sidecarSecurityProblems(Pod pod) {
+    List<String> problems = new java.util.ArrayList<>();
+    containers(pod.getSpec()).filter(SidecarContainerFactory::isOurs).forEach(sidecar -> {
+      io.fabric8.kubernetes.api.model.SecurityContext sc = sidecar.getSecurityContext();
+      if (sc == null) {
+        problems.add("no securityContext");
+        return;
+      }
+      boolean port80 = SidecarContainerFactory.listenAddresses(sidecar).stream().anyMatch(a -> a.endsWith(":80"));
+      List<String> added = sc.getCapabilities() == null || sc.getCapabilities().getAdd() == null
+          ? List.of() : sc.getCapabilities().getAdd();
+      check(problems, Boolean.TRUE.equals(sc.getRunAsNonRoot()), "runAsNonRoot");
+      check(problems, Boolean.TRUE.equals(sc.getReadOnlyRootFilesystem()), "readOnlyRootFilesystem");
+      check(problems, Boolean.FALSE.equals(sc.getAllowPrivilegeEscalation()), "allowPrivilegeEscalation: false");
+      check(problems, !Boolean.TRUE.equals(sc.getPrivileged()), "not privileged");
+      check(problems, sc.getSeccompProfile() != null && "RuntimeDefault".equals(sc.getSeccompProfile().getType()),
+          "seccomp RuntimeDefault");
+      check(problems, sc.getCapabilities() != null && sc.getCapabilities().getDrop() != null
+          && sc.getCapabilities().getDrop().contains("ALL"), "drop ALL");
+      check(problems, added.equals(port80 ? List.of("NET_BIND_SERVICE") : List.of()),
+          "capabilities added " + added + " with" + (port80 ? "" : "out") + " the port-80 listener");
+    });
+    return problems;
+  }
+
+  private static void check(List<String> problems, boolean ok, String what) {
+    if (!ok) {
+      problems.add(what);
+    }
+  }
+
   private static Set<String> tokenVolumes(PodSpec spec) {
     return orEmpty(spec.getVolumes()).stream()
         .filter(volume -> volume.getProjected() != null && volume.getProjected().getSources() != null
