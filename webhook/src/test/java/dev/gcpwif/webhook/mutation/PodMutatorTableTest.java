@@ -42,7 +42,7 @@ class PodMutatorTableTest {
     Pod mutated = new PodMutator(c.settings()).mutate(c.pod(), c.serviceAccount());
 
     String actual = SERIALIZATION.asYaml(mutated);
-    String expected = SERIALIZATION.asYaml(c.expectedPod());
+    String expected = c.exists("expected.yaml") ? SERIALIZATION.asYaml(c.expectedPod()) : null;
     if (!actual.equals(expected)) {
       Path written = Path.of("target/mutation-actual", c.name(), "expected.yaml");
       Files.createDirectories(written.getParent());
