@@ -7,10 +7,12 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The mutation: a pure function from (pod, service account, settings) to the pod to admit. No I/O; the admission
@@ -66,6 +68,7 @@ public final class PodMutator {
     }
     // Every mode starts file-based: the metadata sidecar reads the same configuration file.
     fileCredentials.inject(copy, containers, identity);
+    unmountFromSkippedContainers(copy, identity);
     if (metadataOptions == null) {
       return copy;
     }
@@ -85,6 +88,27 @@ public final class PodMutator {
     containers.removeIf(container -> container.getName() == null
         || identity.skipContainers().contains(container.getName()));
     return containers;
+  }
+
+  /**
+   * A skipped container gets nothing, and least of all the token: one that a pass before it was skipped gave the mount
+   * loses it (its variables stay, as they cannot be told from the user's). Only our volume's mounts are touched.
+   */
+  private static void unmountFromSkippedContainers(Pod pod, WorkloadIdentity identity) {
+    Stream.concat(orEmpty(pod.getSpec().getInitContainers()).stream(), orEmpty(pod.getSpec().getContainers()).stream())
+        .filter(c -> c != null && c.getName() != null && identity.skipContainers().contains(c.getName()))
+        .filter(c -> c.getVolumeMounts() != null)
+        .filter(c -> c.getVolumeMounts().stream().anyMatch(m -> m != null
+            && CredentialFiles.VOLUME_NAME.equals(m.getName())))
+        .forEach(c -> {
+          List<VolumeMount> mounts = new ArrayList<>(c.getVolumeMounts());
+          mounts.removeIf(m -> m != null && CredentialFiles.VOLUME_NAME.equals(m.getName()));
+          c.setVolumeMounts(mounts);
+        });
+  }
+
+  private static <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
   }
 
   public WebhookSettings settings() {

@@ -53,8 +53,13 @@ final class KubeletStandIn {
     }
   }
 
-  /** A container as a local process would run it: mount paths replaced by the layout's folders. */
-  record RenderedContainer(String name, List<String> args, Map<String, String> env) {}
+  /**
+   * A container as a local process would run it: mount paths replaced by the layout's folders.
+   *
+   * @param mounts the container's mount paths and the folders standing in for them, exactly as its spec mounts them: a
+   *     path the spec does not mount for this container stays unmapped, so a missing mount fails the test that needs it
+   */
+  record RenderedContainer(String name, List<String> args, Map<String, String> env, Map<String, Path> mounts) {}
 
   Layout layOut(Pod pod, Path root) throws IOException {
     Map<String, Path> dirs = new LinkedHashMap<>();
@@ -82,7 +87,9 @@ final class KubeletStandIn {
       }
       env.put(var.getName(), remap(var.getValue() == null ? "" : var.getValue(), mounts));
     }
-    return new RenderedContainer(containerName, args, env);
+    Map<String, Path> mounted = new LinkedHashMap<>();
+    mounts.forEach(mount -> mounted.put(mount.getKey(), mount.getValue()));
+    return new RenderedContainer(containerName, args, env, mounted);
   }
 
   /**

@@ -55,10 +55,23 @@ class KubeletStandInTest {
   }
 
   @Test
-  void remapsPathsInsideTheLaidOutFilesOfTheTestCopy() throws Exception {
+  void mapsOnlyTheVolumesTheContainersSpecMounts() throws Exception {
     KubeletStandIn kubelet = new KubeletStandIn("t");
     KubeletStandIn.Layout layout = kubelet.layOut(pod(), root);
     kubelet.remapPathsInFiles(layout, "app");
+
+    KubeletStandIn.RenderedContainer app = kubelet.render(layout, "app");
+    assertThat(app.mounts()).containsExactly(java.util.Map.entry(MOUNT, layout.volume("gcp-workload-identity-boto")));
+    assertThat(app.env().get("BOTO_PATH")).isEqualTo(layout.volume("gcp-workload-identity-boto") + "/boto.cfg");
+    // The app container does not mount the token volume: its files are not the app's to rewrite.
+    assertThat(Files.readString(layout.volume("gcp-workload-identity").resolve("federation.json"))).contains(MOUNT);
+  }
+
+  @Test
+  void remapsPathsInsideTheLaidOutFilesOfTheTestCopy() throws Exception {
+    KubeletStandIn kubelet = new KubeletStandIn("t");
+    KubeletStandIn.Layout layout = kubelet.layOut(pod(), root);
+    kubelet.remapPathsInFiles(layout, MetadataSidecarInjector.sidecarContainerName());
 
     Path volume = layout.volume("gcp-workload-identity");
     assertThat(Files.readString(volume.resolve("federation.json")))

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gcpwif.webhook.admission.JsonPatchDiff;
+import dev.gcpwif.webhook.mutation.metadata.TokenCarriers;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.zjsonpatch.JsonPatch;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,7 +18,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The mutation, case by case, from the folders of {@code src/test/resources/mutation} (see {@link MutationCase}).
- * Expected and actual pods are compared as normalized YAML, so a failure shows a readable diff.
+ * Expected and actual pods are compared as normalized YAML, so a failure shows a readable diff; the actual rendering of
+ * a failing case is also written to {@code target/mutation-actual/CASE/expected.yaml}, to review and copy over when
+ * the change is intended.
  */
 class PodMutatorTableTest {
 
@@ -35,7 +41,47 @@ class PodMutatorTableTest {
   void mutatesThePodAsExpected(MutationCase c) throws Exception {
     Pod mutated = new PodMutator(c.settings()).mutate(c.pod(), c.serviceAccount());
 
-    assertThat(SERIALIZATION.asYaml(mutated)).isEqualTo(SERIALIZATION.asYaml(c.expectedPod()));
+    String actual = SERIALIZATION.asYaml(mutated);
+    String expected = c.exists("expected.yaml") ? SERIALIZATION.asYaml(c.expectedPod()) : null;
+    if (!actual.equals(expected)) {
+      Path written = Path.of("target/mutation-actual", c.name(), "expected.yaml");
+      Files.createDirectories(written.getParent());
+      Files.writeString(written, actual);
+    }
+    assertThat(actual).isEqualTo(expected);
+  }
+
+  /**
+   * Least privilege: in metadata mode only the sidecar exchanges the projected token, so no app container or init
+   * container (skipped ones included) may mount a volume that carries it. Checked for every case rendered in metadata
+   * mode: the case itself when it is one, the case switched to metadata by the pod annotation, and the case re-run in
+   * metadata mode after a direct pass. The sidecar that does hold it stays restricted.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("admittedCases")
+  void inMetadataModeNoAppContainerMountsTheToken(MutationCase c) throws Exception {
+    PodMutator mutator = new PodMutator(c.settings());
+    String key = c.settings().annotationPrefix() + "/injection-mode";
+    List<Pod> renderings = new ArrayList<>();
+    renderings.add(mutator.mutate(c.pod(), c.serviceAccount()));
+    renderIfAdmitted(mutator, withAnnotation(c.pod(), key, "metadata"), c).ifPresent(renderings::add);
+    renderIfAdmitted(mutator, withAnnotation(c.pod(), key, "direct"), c)
+        .flatMap(direct -> renderIfAdmitted(mutator, withAnnotation(direct, key, "metadata"), c))
+        .ifPresent(renderings::add);
+
+    for (Pod pod : renderings.stream().filter(TokenCarriers::hasOurSidecar).toList()) {
+      assertThat(TokenCarriers.appContainersMountingAToken(pod)).as(SERIALIZATION.asYaml(pod)).isEmpty();
+      assertThat(TokenCarriers.sidecarMountsAToken(pod)).as("the sidecar mounts the token").isTrue();
+      assertThat(TokenCarriers.sidecarSecurityProblems(pod)).as("the sidecar's securityContext").isEmpty();
+    }
+  }
+
+  private static java.util.Optional<Pod> renderIfAdmitted(PodMutator mutator, Pod pod, MutationCase c) {
+    try {
+      return java.util.Optional.of(mutator.mutate(pod, c.serviceAccount()));
+    } catch (InvalidAnnotationException denied) {
+      return java.util.Optional.empty();
+    }
   }
 
   @ParameterizedTest(name = "{0}")

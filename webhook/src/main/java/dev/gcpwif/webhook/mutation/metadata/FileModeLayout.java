@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The names and paths the file-based mutation produces (the contract metadata mode builds on). Metadata mode mounts
- * the same volume into the sidecar and rewrites what file mode put into the app containers.
+ * the volume into the sidecar alone, and rewrites what file mode put into the app containers (their mount of it
+ * becomes one of {@link BotoVolume} at the same path).
  */
 public final class FileModeLayout {
   public static final String VOLUME_NAME = "gcp-workload-identity";

@@ -32,7 +32,8 @@ public final class MetadataModeLeftovers {
     spec.setInitContainers(withoutOurSidecar(spec.getInitContainers()));
     spec.setContainers(withoutOurSidecar(spec.getContainers()));
     spec.setVolumes(new ArrayList<>(orEmpty(spec.getVolumes()).stream()
-        .filter(volume -> !ReservedNames.isOurTmpVolume(volume, spec)).toList()));
+        .filter(volume -> !ReservedNames.isOurTmpVolume(volume, spec) && !BotoVolume.isOurs(volume)).toList()));
+    allContainers(spec).forEach(BotoVolume::revertToTokenMount);
     for (Container sidecar : sidecars) {
       List<String> listening = SidecarContainerFactory.listenAddresses(sidecar);
       AppContainerEnv appEnv = new AppContainerEnv(listening.get(0));

@@ -17,9 +17,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Turns a pod already mutated in file mode into its metadata-mode form: the sidecar first, app containers pointed at
- * it and away from the credential file, gsutil's boto switched to GCE credentials, and the optional
- * {@code metadata.google.internal} alias. Pure: no I/O, the input is never modified, and applying it to its own output
+ * Turns a pod already mutated in file mode into its metadata-mode form: the sidecar first and the only container that
+ * mounts the projected token, app containers pointed at it and given the boto file alone, gsutil's boto switched to
+ * GCE credentials, and the optional {@code metadata.google.internal} alias. Pure: no I/O, the input is never modified, and applying it to its own output
  * changes nothing (the API server may call the webhook twice).
  */
 public final class MetadataSidecarInjector {
@@ -43,7 +43,8 @@ public final class MetadataSidecarInjector {
   }
 
   /**
-   * The containers and init containers file mode injected: those that mount its volume (the sidecar excluded).
+   * The containers and init containers file mode injected: those that mount its volume, or the boto volume that
+   * replaces it in metadata mode (the sidecar excluded).
    */
   public static Set<String> injectedContainerNames(Pod pod) {
     Set<String> names = new LinkedHashSet<>();
@@ -53,7 +54,8 @@ public final class MetadataSidecarInjector {
     }
     Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream())
         .filter(c -> !SidecarContainerFactory.CONTAINER_NAME.equals(c.getName()))
-        .filter(c -> c.getVolumeMounts().stream().anyMatch(m -> FileModeLayout.VOLUME_NAME.equals(m.getName())))
+        .filter(c -> BotoVolume.mountsIt(c)
+            || c.getVolumeMounts().stream().anyMatch(m -> FileModeLayout.VOLUME_NAME.equals(m.getName())))
         .forEach(c -> names.add(c.getName()));
     return names;
   }
@@ -83,10 +85,12 @@ public final class MetadataSidecarInjector {
 
     ReservedNames.requireFree(spec, annotationPrefix + "/injection-mode");
     ReservedPorts.requireFree(spec, settings, options, annotationPrefix);
-    pointAppContainersAtSidecar(spec, injectedContainers.stream().filter(Objects::nonNull)
-        .collect(Collectors.toUnmodifiableSet()));
+    Set<String> injected = injectedContainers.stream().filter(Objects::nonNull).collect(Collectors.toUnmodifiableSet());
+    pointAppContainersAtSidecar(spec, injected);
+    giveTheTokenToTheSidecarAlone(spec, injected);
     placeSidecar(spec, sidecars.container(options));
     putVolume(spec, sidecars.tmpVolume());
+    putVolume(spec, BotoVolume.render(annotationPrefix));
     switchBotoToMetadataServer(pod, options.projectId());
     if (options.bindMetadataHostname()) {
       HostnameOptIn.apply(spec);
@@ -95,12 +99,28 @@ public final class MetadataSidecarInjector {
   }
 
   private void pointAppContainersAtSidecar(PodSpec spec, Set<String> injected) {
-    spec.getContainers().stream().filter(c -> isApp(c, injected)).forEach(appEnv::apply);
-    // A plain sidecar container starts only after every init container has finished, so init containers keep the
-    // file-based credentials; a native sidecar is up (startup probe passed) before the next init container starts.
-    if (settings.nativeSidecar()) {
-      spec.getInitContainers().stream().filter(c -> isApp(c, injected)).forEach(appEnv::apply);
-    }
+    // A native sidecar is up (startup probe passed) before the next init container starts. A plain sidecar container
+    // starts only after every init container has finished: they are pointed at it all the same, and have no Google
+    // credentials, rather than hold the raw token that only the sidecar may have.
+    Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream())
+        .filter(c -> isApp(c, injected)).forEach(appEnv::apply);
+  }
+
+  /**
+   * The projected token is exchangeable off the cluster for its whole lifetime, and in metadata mode only the sidecar
+   * exchanges it: app containers mount the boto file instead, and no other container keeps a mount of the token volume
+   * (a skipped container may have one from a pass in another mode).
+   */
+  private static void giveTheTokenToTheSidecarAlone(PodSpec spec, Set<String> injected) {
+    Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream())
+        .filter(c -> c != null && !SidecarContainerFactory.isSidecar(c))
+        .forEach(c -> {
+          if (isApp(c, injected)) {
+            BotoVolume.replaceTokenMount(c);
+          } else {
+            BotoVolume.removeTokenMount(c);
+          }
+        });
   }
 
   private static boolean isApp(Container container, Set<String> injected) {

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import java.util.List;
 
 /**
- * The names metadata mode adds to a pod: the sidecar container and its scratch volume. A pod that already uses one
+ * The names metadata mode adds to a pod: the sidecar container, its scratch volume and the app containers' boto volume. A pod that already uses one
  * for something of its own is denied, as replacing it would silently drop the user's container or share its volume
  * with the sidecar; one that a previous pass rendered is ours and gets re-rendered.
  */
@@ -25,6 +25,10 @@ final class ReservedNames {
       if (SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) && !isOurTmpVolume(volume, spec)) {
         throw new PodConflictException("the pod already has a volume named \"" + SidecarContainerFactory.TMP_VOLUME_NAME
             + "\" that is not the metadata server's scratch volume; rename it, " + why);
+      }
+      if (BotoVolume.NAME.equals(volume.getName()) && !BotoVolume.isOurs(volume)) {
+        throw new PodConflictException("the pod already has a volume named \"" + BotoVolume.NAME
+            + "\" that is not the webhook's boto volume; rename it, " + why);
       }
     }
   }
