@@ -1,9 +1,9 @@
 package dev.gcpwif.sidecar.server;
 
 /**
- * The rules every request passes, in order: the probe port's gate, then (with {@code Metadata-Flavor: Google} on
- * every answer) forwarded requests, the flavor header of metadata paths, the method, the probes and the metadata
- * tree. The order matters: a request that is refused must be refused whatever its method or path.
+ * The rules every request to a metadata listener passes, in order (with {@code Metadata-Flavor: Google} on every
+ * answer): forwarded requests, the flavor header of metadata paths, the method, the probes and the
+ * metadata tree. The order matters: a request that is refused must be refused whatever its method or path.
  */
 final class Routes {
   static final String FLAVOR = MetadataHandler.FLAVOR;
@@ -16,10 +16,7 @@ final class Routes {
     this.tokens = tokens;
   }
 
-  Reply answer(MetadataRequest request, boolean probePort) {
-    if (probePort && !HealthOnlyGate.admits(request.method(), request.rawPath())) {
-      return HealthOnlyGate.refusal();
-    }
+  Reply answer(MetadataRequest request) {
     return unguarded(request).withHeader(FLAVOR, "Google");
   }
 

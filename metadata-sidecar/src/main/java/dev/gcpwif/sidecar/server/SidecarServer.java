@@ -12,15 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP side, on the JDK's own server (module jdk.httpserver: no extra classes to load, few threads): probes and
- * metadata paths on every loopback listener, and optionally the probes alone on a port open on every interface (for
- * the kubelet). One small worker pool serves all listeners.
+ * The HTTP side: probes and metadata paths on every loopback listener (the JDK's own server, module jdk.httpserver:
+ * no extra classes to load, few threads), and optionally the probes alone on a port open on every interface (for the
+ * kubelet), served by a {@link ProbeListener} of its own. Nothing reachable from outside the pod shares a thread, a
+ * queue or a connection slot with the metadata listeners.
  */
 public final class SidecarServer implements AutoCloseable {
   /**
@@ -29,21 +31,29 @@ public final class SidecarServer implements AutoCloseable {
    */
   static final int WORKER_THREADS = 8;
   static final int QUEUED_REQUESTS = 4096;
+  /**
+   * Threads that read request heads and bodies, one per request being read: a client that sends slowly holds one
+   * until the request deadline (ServerLimits), so there may be as many as connections. Real clients' requests take
+   * microseconds to read, so a few threads serve them all; idle ones end after a few seconds.
+   */
+  static final int MAX_READERS = ServerLimits.MAX_CONNECTIONS;
   /** Pending connections per listener: a burst of clients connecting at once must not have SYNs dropped. */
   private static final int ACCEPT_BACKLOG = 1024;
   /** How long in-flight requests may take to finish on stop. */
   private static final Duration STOP_GRACE = Duration.ofSeconds(3);
 
   private final List<HttpServer> metadataServers;
-  private final HttpServer healthServer;
+  private final ProbeListener probes;
+  private final ThreadPoolExecutor readers;
   private final ThreadPoolExecutor workers;
   private final AtomicInteger inFlight;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SidecarServer(List<HttpServer> metadataServers, HttpServer healthServer, ThreadPoolExecutor workers,
-      AtomicInteger inFlight) {
+  private SidecarServer(List<HttpServer> metadataServers, ProbeListener probes, ThreadPoolExecutor readers,
+      ThreadPoolExecutor workers, AtomicInteger inFlight) {
     this.metadataServers = metadataServers;
-    this.healthServer = healthServer;
+    this.probes = probes;
+    this.readers = readers;
     this.workers = workers;
     this.inFlight = inFlight;
   }
@@ -52,6 +62,8 @@ public final class SidecarServer implements AutoCloseable {
   public static SidecarServer start(List<ListenAddress> listeners, OptionalInt healthPort, MetadataHandler metadata,
       TokenService tokens) {
     ServerLimits.apply();
+    ThreadPoolExecutor readers = new ThreadPoolExecutor(0, MAX_READERS, 5, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        DaemonThreads.named("metadata-read"));
     ThreadPoolExecutor workers = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(QUEUED_REQUESTS), DaemonThreads.named("metadata-http"));
     // Threads exist only while there is work: an idle sidecar keeps none of them.
@@ -59,34 +71,46 @@ public final class SidecarServer implements AutoCloseable {
     Routes routes = new Routes(metadata, tokens);
     AtomicInteger inFlight = new AtomicInteger();
     List<HttpServer> servers = new ArrayList<>();
-    HttpServer health = null;
+    ProbeListener probes = null;
     try {
       for (ListenAddress address : listeners) {
         servers.add(bind(new InetSocketAddress(InetAddress.getByName(address.host()), address.port()), ACCEPT_BACKLOG,
-            new ExchangeHandler(routes, false, inFlight), workers));
+            new ExchangeHandler(routes, workers, inFlight), readers));
       }
       if (healthPort.isPresent()) {
         // The wildcard address: IPv4 and IPv6 pod IPs alike.
-        health = bind(new InetSocketAddress(healthPort.getAsInt()), 0, new ExchangeHandler(routes, true, inFlight), workers);
+        probes = ProbeListener.bind(new InetSocketAddress(healthPort.getAsInt()), path -> probeAnswer(path, tokens));
       }
     } catch (IOException e) {
       servers.forEach(server -> server.stop(0));
+      readers.shutdownNow();
       workers.shutdownNow();
       throw new UncheckedIOException(e);
     }
     servers.forEach(HttpServer::start);
-    if (health != null) {
-      health.start();
+    if (probes != null) {
+      probes.start();
     }
-    return new SidecarServer(List.copyOf(servers), health, workers, inFlight);
+    return new SidecarServer(List.copyOf(servers), probes, readers, workers, inFlight);
+  }
+
+  /**
+   * The probe port is open to the cluster: it says whether the sidecar is ready and nothing of why not (Google's
+   * error text names the pool, the provider and the service account); the reason is in the log and on loopback.
+   */
+  static Reply probeAnswer(String rawPath, TokenService tokens) {
+    if (rawPath.equals("/readyz") && !tokens.ready()) {
+      return Reply.text(503, "not ready\n");
+    }
+    return Reply.text(200, "ok\n");
   }
 
   private static HttpServer bind(InetSocketAddress address, int backlog, ExchangeHandler handler,
-      ThreadPoolExecutor workers) throws IOException {
+      ThreadPoolExecutor readers) throws IOException {
     HttpServer server = HttpServer.create(address, backlog);
     // One context for every path: the JDK matches contexts by prefix, the routes match exact paths themselves.
     server.createContext("/", handler);
-    server.setExecutor(workers);
+    server.setExecutor(readers);
     return server;
   }
 
@@ -96,7 +120,7 @@ public final class SidecarServer implements AutoCloseable {
   }
 
   public OptionalInt healthPort() {
-    return healthServer == null ? OptionalInt.empty() : OptionalInt.of(healthServer.getAddress().getPort());
+    return probes == null ? OptionalInt.empty() : OptionalInt.of(probes.port());
   }
 
   public int port() {
@@ -113,8 +137,8 @@ public final class SidecarServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (healthServer != null) {
-      healthServer.stop(0);
+    if (probes != null) {
+      probes.close();
     }
     long deadline = System.nanoTime() + STOP_GRACE.toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
@@ -126,6 +150,7 @@ public final class SidecarServer implements AutoCloseable {
       }
     }
     metadataServers.forEach(server -> server.stop(0));
+    readers.shutdownNow();
     workers.shutdownNow();
   }
 }
