@@ -2,7 +2,7 @@ package dev.gcpwif.sidecar.server;
 
 /**
  * The rules every request to a metadata listener passes, in order (with {@code Metadata-Flavor: Google} on every
- * answer): forwarded requests, the flavor header of metadata paths, the method, the probes and the
+ * answer): the Host header, forwarded requests, the flavor header of metadata paths, the method, the probes and the
  * metadata tree. The order matters: a request that is refused must be refused whatever its method or path.
  */
 final class Routes {
@@ -10,10 +10,12 @@ final class Routes {
 
   private final MetadataHandler metadata;
   private final TokenService tokens;
+  private final HostCheck hosts;
 
-  Routes(MetadataHandler metadata, TokenService tokens) {
+  Routes(MetadataHandler metadata, TokenService tokens, HostCheck hosts) {
     this.metadata = metadata;
     this.tokens = tokens;
+    this.hosts = hosts;
   }
 
   Reply answer(MetadataRequest request) {
@@ -21,6 +23,11 @@ final class Routes {
   }
 
   private Reply unguarded(MetadataRequest request) {
+    // First: a page in a browser that reached loopback through a rebound name must learn nothing, not even whether
+    // the path exists.
+    if (!hosts.admits(request.header().apply("Host"))) {
+      return HostCheck.refusal();
+    }
     // A forwarded request came through a proxy: it must not obtain the pod's identity (same rule as GCE).
     if (request.header().apply("X-Forwarded-For") != null) {
       return Reply.text(403, "Request forbidden: X-Forwarded-For header present.\n");

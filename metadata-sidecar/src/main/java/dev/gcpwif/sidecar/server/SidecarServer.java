@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
+import java.util.stream.Collectors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,7 +69,8 @@ public final class SidecarServer implements AutoCloseable {
         new ArrayBlockingQueue<>(QUEUED_REQUESTS), DaemonThreads.named("metadata-http"));
     // Threads exist only while there is work: an idle sidecar keeps none of them.
     workers.allowCoreThreadTimeOut(true);
-    Routes routes = new Routes(metadata, tokens);
+    Routes routes = new Routes(metadata, tokens,
+        new HostCheck(listeners.stream().map(ListenAddress::name).collect(Collectors.toSet())));
     AtomicInteger inFlight = new AtomicInteger();
     List<HttpServer> servers = new ArrayList<>();
     ProbeListener probes = null;
