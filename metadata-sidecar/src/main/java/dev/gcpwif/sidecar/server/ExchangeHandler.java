@@ -8,65 +8,36 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * Adapts the JDK server's exchanges to {@link Routes}: reads the request, writes the reply, logs the request line.
- *
- * <p>Two stages on two pools. The JDK server reads a request head on a thread of its executor (the readers), blocking,
- * for as long as the client takes within the server's request deadline; this handler then reads any body on that
- * same thread and hands the complete request to the workers, which answer it (possibly waiting for a token) and write
- * the reply. So a slow client holds a reader, of which there are as many as connections, never one of the few workers,
- * and a burst of clients waiting on one token fetch queues for the workers instead of adding threads.
- */
+/** Adapts the JDK server's exchanges to {@link Routes}: reads the request, writes the reply, logs the request line. */
 final class ExchangeHandler implements HttpHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ExchangeHandler.class);
   /** A request body is never used; reading this much keeps the connection reusable, more closes it. */
   private static final int BODY_DRAIN_LIMIT = 64 * 1024;
 
   private final Routes routes;
-  private final Executor workers;
   private final AtomicInteger inFlight;
 
   /** @param inFlight counts the requests being handled, for a graceful stop */
-  ExchangeHandler(Routes routes, Executor workers, AtomicInteger inFlight) {
+  ExchangeHandler(Routes routes, AtomicInteger inFlight) {
     this.routes = routes;
-    this.workers = workers;
     this.inFlight = inFlight;
   }
 
-  /** On a reader thread, once the head is in. */
   @Override
   public void handle(HttpExchange exchange) {
     long started = System.nanoTime();
+    String method = exchange.getRequestMethod();
+    URI uri = exchange.getRequestURI();
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    int status = 0;
     inFlight.incrementAndGet();
     try {
       drainBody(exchange);
-    } catch (IOException clientGone) {
-      LOG.debug("{} {}: connection lost: {}", exchange.getRequestMethod(), rawPath(exchange), clientGone.getMessage());
-      exchange.close();
-      inFlight.decrementAndGet();
-      return;
-    }
-    try {
-      workers.execute(() -> respond(exchange, started, null));
-    } catch (RejectedExecutionException full) {
-      respond(exchange, started, Reply.text(503, "metadata server busy: too many requests queued; retry\n")
-          .withHeader(Routes.FLAVOR, "Google"));
-    }
-  }
-
-  private void respond(HttpExchange exchange, long started, Reply given) {
-    String method = exchange.getRequestMethod();
-    URI uri = exchange.getRequestURI();
-    String path = rawPath(exchange);
-    int status = 0;
-    try {
-      Reply reply = given != null ? given : answer(exchange, method, path, uri.getRawQuery());
+      Reply reply = answer(exchange, method, path, uri.getRawQuery());
       status = reply.status();
       write(exchange, reply, method.equals("HEAD"));
     } catch (IOException clientGone) {
@@ -90,11 +61,6 @@ final class ExchangeHandler implements HttpHandler {
       LOG.error("unexpected failure serving {}: {}", path, e.toString());
       return Reply.text(500, "internal error\n").withHeader(Routes.FLAVOR, "Google");
     }
-  }
-
-  private static String rawPath(HttpExchange exchange) {
-    String path = exchange.getRequestURI().getRawPath();
-    return path == null ? "" : path;
   }
 
   private static void drainBody(HttpExchange exchange) throws IOException {

@@ -1,7 +1,7 @@
 package dev.gcpwif.sidecar.server;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.gcpwif.sidecar.concurrent.DaemonThreads;
+import dev.gcpwif.sidecar.concurrent.ElasticThreadPool;
 import dev.gcpwif.sidecar.config.ListenAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.SynchronousQueue;
 import java.util.stream.Collectors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,17 +25,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SidecarServer implements AutoCloseable {
   /**
-   * Cached answers take microseconds; a cold-cache request waits on the one token fetch in flight, so even a burst of
-   * a thousand first requests needs no more threads, only a queue that holds them until the token arrives.
+   * The JDK server reads a request's head on a thread of this pool, blocking, so a client that sends slowly holds a
+   * thread until the request deadline (ServerLimits); the same thread then answers. A thread is started only when
+   * none is idle: real clients' requests take microseconds, so a few threads serve them, and each slow client makes
+   * room for one more, up to this many at once. Bounded by heap: a request being handled holds the JDK's buffers
+   * (8 KiB of input buffer alone), and a cold-cache burst of a thousand clients, each waiting on the one token fetch
+   * in flight, must fit in the 24 MiB heap (one thread per client ran out of it: BENCHMARKS.md).
    */
-  static final int WORKER_THREADS = 8;
+  static final int MAX_THREADS = 256;
+  /** Requests waiting for a thread, not yet read: a connection and nothing more each. */
   static final int QUEUED_REQUESTS = 4096;
-  /**
-   * Threads that read request heads and bodies, one per request being read: a client that sends slowly holds one
-   * until the request deadline (ServerLimits), so there may be as many as connections. Real clients' requests take
-   * microseconds to read, so a few threads serve them all; idle ones end after a few seconds.
-   */
-  static final int MAX_READERS = ServerLimits.MAX_CONNECTIONS;
   /** Pending connections per listener: a burst of clients connecting at once must not have SYNs dropped. */
   private static final int ACCEPT_BACKLOG = 1024;
   /** How long in-flight requests may take to finish on stop. */
@@ -45,16 +42,14 @@ public final class SidecarServer implements AutoCloseable {
 
   private final List<HttpServer> metadataServers;
   private final ProbeListener probes;
-  private final ThreadPoolExecutor readers;
   private final ThreadPoolExecutor workers;
   private final AtomicInteger inFlight;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SidecarServer(List<HttpServer> metadataServers, ProbeListener probes, ThreadPoolExecutor readers,
-      ThreadPoolExecutor workers, AtomicInteger inFlight) {
+  private SidecarServer(List<HttpServer> metadataServers, ProbeListener probes, ThreadPoolExecutor workers,
+      AtomicInteger inFlight) {
     this.metadataServers = metadataServers;
     this.probes = probes;
-    this.readers = readers;
     this.workers = workers;
     this.inFlight = inFlight;
   }
@@ -63,12 +58,8 @@ public final class SidecarServer implements AutoCloseable {
   public static SidecarServer start(List<ListenAddress> listeners, OptionalInt healthPort, MetadataHandler metadata,
       TokenService tokens) {
     ServerLimits.apply();
-    ThreadPoolExecutor readers = new ThreadPoolExecutor(0, MAX_READERS, 5, TimeUnit.SECONDS, new SynchronousQueue<>(),
-        DaemonThreads.named("metadata-read"));
-    ThreadPoolExecutor workers = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUED_REQUESTS), DaemonThreads.named("metadata-http"));
     // Threads exist only while there is work: an idle sidecar keeps none of them.
-    workers.allowCoreThreadTimeOut(true);
+    ThreadPoolExecutor workers = ElasticThreadPool.create("metadata-http", MAX_THREADS, QUEUED_REQUESTS, 30);
     Routes routes = new Routes(metadata, tokens,
         new HostCheck(listeners.stream().map(ListenAddress::name).collect(Collectors.toSet())));
     AtomicInteger inFlight = new AtomicInteger();
@@ -77,7 +68,7 @@ public final class SidecarServer implements AutoCloseable {
     try {
       for (ListenAddress address : listeners) {
         servers.add(bind(new InetSocketAddress(InetAddress.getByName(address.host()), address.port()), ACCEPT_BACKLOG,
-            new ExchangeHandler(routes, workers, inFlight), readers));
+            new ExchangeHandler(routes, inFlight), workers));
       }
       if (healthPort.isPresent()) {
         // The wildcard address: IPv4 and IPv6 pod IPs alike.
@@ -85,7 +76,6 @@ public final class SidecarServer implements AutoCloseable {
       }
     } catch (IOException e) {
       servers.forEach(server -> server.stop(0));
-      readers.shutdownNow();
       workers.shutdownNow();
       throw new UncheckedIOException(e);
     }
@@ -93,7 +83,7 @@ public final class SidecarServer implements AutoCloseable {
     if (probes != null) {
       probes.start();
     }
-    return new SidecarServer(List.copyOf(servers), probes, readers, workers, inFlight);
+    return new SidecarServer(List.copyOf(servers), probes, workers, inFlight);
   }
 
   /**
@@ -108,11 +98,11 @@ public final class SidecarServer implements AutoCloseable {
   }
 
   private static HttpServer bind(InetSocketAddress address, int backlog, ExchangeHandler handler,
-      ThreadPoolExecutor readers) throws IOException {
+      ThreadPoolExecutor workers) throws IOException {
     HttpServer server = HttpServer.create(address, backlog);
     // One context for every path: the JDK matches contexts by prefix, the routes match exact paths themselves.
     server.createContext("/", handler);
-    server.setExecutor(readers);
+    server.setExecutor(workers);
     return server;
   }
 
@@ -152,7 +142,6 @@ public final class SidecarServer implements AutoCloseable {
       }
     }
     metadataServers.forEach(server -> server.stop(0));
-    readers.shutdownNow();
     workers.shutdownNow();
   }
 }
