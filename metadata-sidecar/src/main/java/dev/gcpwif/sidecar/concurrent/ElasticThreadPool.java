@@ -2,6 +2,7 @@ package dev.gcpwif.sidecar.concurrent;
 
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,8 +59,7 @@ public final class ElasticThreadPool extends ThreadPoolExecutor {
     return unfinished.get() <= threads.get();
   }
 
-  private static java.util.concurrent.ThreadFactory counted(java.util.concurrent.ThreadFactory factory,
-      AtomicInteger threads) {
+  private static ThreadFactory counted(ThreadFactory factory, AtomicInteger threads) {
     return runnable -> {
       Thread thread = factory.newThread(() -> {
         try {
