@@ -27,11 +27,13 @@ public final class SidecarServer implements AutoCloseable {
    * The JDK server reads a request's head on a thread of this pool, blocking, so a client that sends slowly holds a
    * thread until the request deadline (ServerLimits); the same thread then answers. A thread is started only when
    * none is idle: real clients' requests take microseconds, so a few threads serve them, and each slow client makes
-   * room for one more, up to this many at once. Bounded by heap: a request being handled holds the JDK's buffers
-   * (8 KiB of input buffer alone), and a cold-cache burst of a thousand clients, each waiting on the one token fetch
-   * in flight, must fit in the 24 MiB heap (one thread per client ran out of it: BENCHMARKS.md).
+   * room for one more, up to this many at once. Bounded by memory: a request being handled holds the JDK's buffers
+   * on the heap (8 KiB of input buffer alone; reading a thousand cold-cache requests at once ran out of the 24 MiB
+   * heap), and each thread about 100 KiB of RSS (BENCHMARKS.md); a cold-cache burst, whose clients each hold a thread
+   * while they wait on the one token fetch in flight, must stay well inside the container's 128 MiB limit. Above
+   * the 128 slow connections SlowClientsTest holds at once.
    */
-  static final int MAX_THREADS = 256;
+  static final int MAX_THREADS = 160;
   /** Requests waiting for a thread, not yet read: a connection and nothing more each. */
   static final int QUEUED_REQUESTS = 4096;
   /** Pending connections per listener: a burst of clients connecting at once must not have SYNs dropped. */
