@@ -10,13 +10,17 @@
 #   BENCH_NMT=true benchmarks/sidecar-bench.sh       # native memory and classes by library after the run, native
 #                                                    # memory after the cold clients
 #   BENCH_REQUESTS=20000 BENCH_CONNECTIONS=2 BENCH_COLD_CLIENTS=200 benchmarks/sidecar-bench.sh
+#   BENCH_SLOW=true benchmarks/sidecar-bench.sh      # instead: threads, RSS and answer times while 512 one-byte
+#                                                    # connections are held on the metadata port, then 512 more on
+#                                                    # the probe port (BENCH_SLOW_CLIENTS=N)
 set -euo pipefail
 cd "$(dirname "$0")/../metadata-sidecar"
 mvn -B -ntp -q package -DskipTests
 mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
-props=(-Dbench.requests="${BENCH_REQUESTS:-100000}" -Dbench.connections="${BENCH_CONNECTIONS:-4}" -Dbench.nmt="${BENCH_NMT:-false}" -Dbench.cds="${BENCH_CDS:-false}" -Dbench.cold.clients="${BENCH_COLD_CLIENTS:-1000}")
+props=(-Dbench.slow.clients="${BENCH_SLOW_CLIENTS:-512}" -Dbench.requests="${BENCH_REQUESTS:-100000}" -Dbench.connections="${BENCH_CONNECTIONS:-4}" -Dbench.nmt="${BENCH_NMT:-false}" -Dbench.cds="${BENCH_CDS:-false}" -Dbench.cold.clients="${BENCH_COLD_CLIENTS:-1000}")
 if [[ -v BENCH_JVM ]]; then props+=("-Dbench.jvm=${BENCH_JVM}"); fi
 echo "machine: $(nproc) CPUs; $(lscpu | grep 'Model name' | sed 's/ \+/ /g')"
 java -version 2>&1 | head -1
-exec java -Xmx256m -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" "${props[@]}" \
-  dev.gcpwif.sidecar.bench.SidecarBench
+main=dev.gcpwif.sidecar.bench.SidecarBench
+if [[ "${BENCH_SLOW:-false}" == true ]]; then main=dev.gcpwif.sidecar.bench.SlowClientCost; fi
+exec java -Xmx256m -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" "${props[@]}" "$main"

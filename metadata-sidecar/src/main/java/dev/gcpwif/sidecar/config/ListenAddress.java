@@ -3,8 +3,13 @@ package dev.gcpwif.sidecar.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** A loopback HOST:PORT the sidecar listens on. Anything else would hand the pod's identity to the network. */
-public record ListenAddress(String host, int port) {
+/**
+ * A loopback HOST:PORT the sidecar listens on. Anything else would hand the pod's identity to the network.
+ *
+ * @param host the address, numeric
+ * @param name the host as given (a name or an address, without brackets): clients may send it in {@code Host}
+ */
+public record ListenAddress(String host, int port, String name) {
 
   public static ListenAddress parse(String text) throws ConfigException {
     String value = text == null ? "" : text.trim();
@@ -35,7 +40,7 @@ public record ListenAddress(String host, int port) {
       throw new ConfigException("--listen '" + text + "': refusing non-loopback address " + address.getHostAddress()
           + "; the metadata endpoint must only be reachable from inside the pod (use 127.0.0.1)");
     }
-    return new ListenAddress(address.getHostAddress(), port);
+    return new ListenAddress(address.getHostAddress(), port, host);
   }
 
   @Override

@@ -19,13 +19,11 @@ final class ExchangeHandler implements HttpHandler {
   private static final int BODY_DRAIN_LIMIT = 64 * 1024;
 
   private final Routes routes;
-  private final boolean probePort;
   private final AtomicInteger inFlight;
 
   /** @param inFlight counts the requests being handled, for a graceful stop */
-  ExchangeHandler(Routes routes, boolean probePort, AtomicInteger inFlight) {
+  ExchangeHandler(Routes routes, AtomicInteger inFlight) {
     this.routes = routes;
-    this.probePort = probePort;
     this.inFlight = inFlight;
   }
 
@@ -57,8 +55,7 @@ final class ExchangeHandler implements HttpHandler {
     try {
       // The JDK server has already refused a target that is not a valid URI (400), so every escape here is well-formed.
       Map<String, String> query = QueryString.parse(rawQuery);
-      return routes.answer(new MetadataRequest(method, path, rawQuery, query, exchange.getRequestHeaders()::getFirst),
-          probePort);
+      return routes.answer(new MetadataRequest(method, path, rawQuery, query, exchange.getRequestHeaders()::getFirst));
     } catch (RuntimeException e) {
       // The path without the query: a query never carries a token, but keep the log line to what identifies the route.
       LOG.error("unexpected failure serving {}: {}", path, e.toString());

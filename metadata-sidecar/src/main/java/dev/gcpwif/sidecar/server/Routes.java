@@ -1,29 +1,33 @@
 package dev.gcpwif.sidecar.server;
 
 /**
- * The rules every request passes, in order: the probe port's gate, then (with {@code Metadata-Flavor: Google} on
- * every answer) forwarded requests, the flavor header of metadata paths, the method, the probes and the metadata
- * tree. The order matters: a request that is refused must be refused whatever its method or path.
+ * The rules every request to a metadata listener passes, in order (with {@code Metadata-Flavor: Google} on every
+ * answer): the Host header, forwarded requests, the flavor header of metadata paths, the method, the probes and the
+ * metadata tree. The order matters: a request that is refused must be refused whatever its method or path.
  */
 final class Routes {
   static final String FLAVOR = MetadataHandler.FLAVOR;
 
   private final MetadataHandler metadata;
   private final TokenService tokens;
+  private final HostCheck hosts;
 
-  Routes(MetadataHandler metadata, TokenService tokens) {
+  Routes(MetadataHandler metadata, TokenService tokens, HostCheck hosts) {
     this.metadata = metadata;
     this.tokens = tokens;
+    this.hosts = hosts;
   }
 
-  Reply answer(MetadataRequest request, boolean probePort) {
-    if (probePort && !HealthOnlyGate.admits(request.method(), request.rawPath())) {
-      return HealthOnlyGate.refusal();
-    }
+  Reply answer(MetadataRequest request) {
     return unguarded(request).withHeader(FLAVOR, "Google");
   }
 
   private Reply unguarded(MetadataRequest request) {
+    // First: a page in a browser that reached loopback through a rebound name must learn nothing, not even whether
+    // the path exists.
+    if (!hosts.admits(request.header().apply("Host"))) {
+      return HostCheck.refusal();
+    }
     // A forwarded request came through a proxy: it must not obtain the pod's identity (same rule as GCE).
     if (request.header().apply("X-Forwarded-For") != null) {
       return Reply.text(403, "Request forbidden: X-Forwarded-For header present.\n");

@@ -12,12 +12,22 @@ final class ServerLimits {
   /** Request line plus headers; oversized requests get their connection closed. Real clients send under 1 KiB. */
   static final int MAX_REQUEST_HEADER_BYTES = 32 * 1024;
   static final int MAX_CONNECTIONS = 1024;
+  /**
+   * Seconds a client has to send its request (line, headers and any body) once its first byte arrived, and that a
+   * connection may stay open without sending anything. The JDK reads a request head on a thread of the executor, so
+   * this bounds how long a slow client holds one; real clients on loopback send the whole request in one write.
+   */
+  static final int REQUEST_SECONDS = 5;
 
   private static final Map<String, String> DEFAULTS = Map.of(
       "sun.net.httpserver.maxReqHeaderSize", String.valueOf(MAX_REQUEST_HEADER_BYTES),
       "sun.net.httpserver.maxReqHeaders", "100",
-      // Seconds to receive a request (line, headers, body): a slow sender is cut off instead of pinning a worker.
-      "sun.net.httpserver.maxReqTime", "30",
+      // Seconds to receive a request (line, headers, body) and, for a new connection, its first byte: a slow or
+      // silent sender is cut off instead of holding a thread.
+      "sun.net.httpserver.maxReqTime", String.valueOf(REQUEST_SECONDS),
+      // Milliseconds between the JDK's sweeps for idle and silent new connections (its default, 10 s, would let a
+      // connection that never sends a byte stay up to 15 s instead of 5).
+      "sun.net.httpserver.clockTick", "1000",
       // Seconds to send a response to a client that does not read it.
       "sun.net.httpserver.maxRspTime", "30",
       // Idle keep-alive connections are closed after this many seconds (the JDK's default, stated).

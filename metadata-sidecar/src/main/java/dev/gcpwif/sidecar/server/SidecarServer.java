@@ -1,7 +1,7 @@
 package dev.gcpwif.sidecar.server;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.gcpwif.sidecar.concurrent.DaemonThreads;
+import dev.gcpwif.sidecar.concurrent.ElasticThreadPool;
 import dev.gcpwif.sidecar.config.ListenAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,23 +11,30 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
- * The HTTP side, on the JDK's own server (module jdk.httpserver: no extra classes to load, few threads): probes and
- * metadata paths on every loopback listener, and optionally the probes alone on a port open on every interface (for
- * the kubelet). One small worker pool serves all listeners.
+ * The HTTP side: probes and metadata paths on every loopback listener (the JDK's own server, module jdk.httpserver:
+ * no extra classes to load, few threads), and optionally the probes alone on a port open on every interface (for the
+ * kubelet), served by a {@link ProbeListener} of its own. Nothing reachable from outside the pod shares a thread, a
+ * queue or a connection slot with the metadata listeners.
  */
 public final class SidecarServer implements AutoCloseable {
   /**
-   * Cached answers take microseconds; a cold-cache request waits on the one token fetch in flight, so even a burst of
-   * a thousand first requests needs no more threads, only a queue that holds them until the token arrives.
+   * The JDK server reads a request's head on a thread of this pool, blocking, so a client that sends slowly holds a
+   * thread until the request deadline (ServerLimits); the same thread then answers. A thread is started only when
+   * none is idle: real clients' requests take microseconds, so a few threads serve them, and each slow client makes
+   * room for one more, up to this many at once. Bounded by memory: a request being handled holds the JDK's buffers
+   * on the heap (8 KiB of input buffer alone; reading a thousand cold-cache requests at once ran out of the 24 MiB
+   * heap), and each thread about 100 KiB of RSS (BENCHMARKS.md); a cold-cache burst, whose clients each hold a thread
+   * while they wait on the one token fetch in flight, must stay well inside the container's 128 MiB limit. Above
+   * the 128 slow connections SlowClientsTest holds at once.
    */
-  static final int WORKER_THREADS = 8;
+  static final int MAX_THREADS = 160;
+  /** Requests waiting for a thread, not yet read: a connection and nothing more each. */
   static final int QUEUED_REQUESTS = 4096;
   /** Pending connections per listener: a burst of clients connecting at once must not have SYNs dropped. */
   private static final int ACCEPT_BACKLOG = 1024;
@@ -35,15 +42,15 @@ public final class SidecarServer implements AutoCloseable {
   private static final Duration STOP_GRACE = Duration.ofSeconds(3);
 
   private final List<HttpServer> metadataServers;
-  private final HttpServer healthServer;
+  private final ProbeListener probes;
   private final ThreadPoolExecutor workers;
   private final AtomicInteger inFlight;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SidecarServer(List<HttpServer> metadataServers, HttpServer healthServer, ThreadPoolExecutor workers,
+  private SidecarServer(List<HttpServer> metadataServers, ProbeListener probes, ThreadPoolExecutor workers,
       AtomicInteger inFlight) {
     this.metadataServers = metadataServers;
-    this.healthServer = healthServer;
+    this.probes = probes;
     this.workers = workers;
     this.inFlight = inFlight;
   }
@@ -52,22 +59,21 @@ public final class SidecarServer implements AutoCloseable {
   public static SidecarServer start(List<ListenAddress> listeners, OptionalInt healthPort, MetadataHandler metadata,
       TokenService tokens) {
     ServerLimits.apply();
-    ThreadPoolExecutor workers = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUED_REQUESTS), DaemonThreads.named("metadata-http"));
     // Threads exist only while there is work: an idle sidecar keeps none of them.
-    workers.allowCoreThreadTimeOut(true);
-    Routes routes = new Routes(metadata, tokens);
+    ThreadPoolExecutor workers = ElasticThreadPool.create("metadata-http", MAX_THREADS, QUEUED_REQUESTS, 30);
+    Routes routes = new Routes(metadata, tokens,
+        new HostCheck(listeners.stream().map(ListenAddress::name).collect(Collectors.toSet())));
     AtomicInteger inFlight = new AtomicInteger();
     List<HttpServer> servers = new ArrayList<>();
-    HttpServer health = null;
+    ProbeListener probes = null;
     try {
       for (ListenAddress address : listeners) {
         servers.add(bind(new InetSocketAddress(InetAddress.getByName(address.host()), address.port()), ACCEPT_BACKLOG,
-            new ExchangeHandler(routes, false, inFlight), workers));
+            new ExchangeHandler(routes, inFlight), workers));
       }
       if (healthPort.isPresent()) {
         // The wildcard address: IPv4 and IPv6 pod IPs alike.
-        health = bind(new InetSocketAddress(healthPort.getAsInt()), 0, new ExchangeHandler(routes, true, inFlight), workers);
+        probes = ProbeListener.bind(new InetSocketAddress(healthPort.getAsInt()), path -> probeAnswer(path, tokens));
       }
     } catch (IOException e) {
       servers.forEach(server -> server.stop(0));
@@ -75,10 +81,21 @@ public final class SidecarServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     servers.forEach(HttpServer::start);
-    if (health != null) {
-      health.start();
+    if (probes != null) {
+      probes.start();
     }
-    return new SidecarServer(List.copyOf(servers), health, workers, inFlight);
+    return new SidecarServer(List.copyOf(servers), probes, workers, inFlight);
+  }
+
+  /**
+   * The probe port is open to the cluster: it says whether the sidecar is ready and nothing of why not (Google's
+   * error text names the pool, the provider and the service account); the reason is in the log and on loopback.
+   */
+  static Reply probeAnswer(String rawPath, TokenService tokens) {
+    if (rawPath.equals("/readyz") && !tokens.ready()) {
+      return Reply.text(503, "not ready\n");
+    }
+    return Reply.text(200, "ok\n");
   }
 
   private static HttpServer bind(InetSocketAddress address, int backlog, ExchangeHandler handler,
@@ -96,7 +113,7 @@ public final class SidecarServer implements AutoCloseable {
   }
 
   public OptionalInt healthPort() {
-    return healthServer == null ? OptionalInt.empty() : OptionalInt.of(healthServer.getAddress().getPort());
+    return probes == null ? OptionalInt.empty() : OptionalInt.of(probes.port());
   }
 
   public int port() {
@@ -113,8 +130,8 @@ public final class SidecarServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (healthServer != null) {
-      healthServer.stop(0);
+    if (probes != null) {
+      probes.close();
     }
     long deadline = System.nanoTime() + STOP_GRACE.toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {

@@ -24,10 +24,12 @@ public final class GoogleAccessTokens implements TokenFetcher<List<String>> {
   private static final Duration DEFAULT_LIFETIME = Duration.ofHours(1);
 
   private final ExternalAccountCredentials credentials;
+  private final SubjectTokenFile subjectToken;
   private final Clock clock;
 
-  private GoogleAccessTokens(ExternalAccountCredentials credentials, Clock clock) {
+  private GoogleAccessTokens(ExternalAccountCredentials credentials, SubjectTokenFile subjectToken, Clock clock) {
     this.credentials = credentials;
+    this.subjectToken = subjectToken;
     this.clock = clock;
   }
 
@@ -43,7 +45,7 @@ public final class GoogleAccessTokens implements TokenFetcher<List<String>> {
       options.addProperty("token_lifetime_seconds", tokenLifetimeSeconds);
       json.add("service_account_impersonation", options);
     }
-    return new GoogleAccessTokens(credentialsFrom(json, config, transport), clock);
+    return new GoogleAccessTokens(credentialsFrom(json, config, transport), new SubjectTokenFile(config), clock);
   }
 
   static ExternalAccountCredentials credentialsFrom(JsonObject json, CredentialConfig config,
@@ -59,6 +61,7 @@ public final class GoogleAccessTokens implements TokenFetcher<List<String>> {
 
   @Override
   public CachedToken fetch(List<String> scopes) throws IOException {
+    subjectToken.requireToken();
     GoogleCredentials scoped = credentials.createScoped(scopes);
     AccessToken token = scoped.refreshAccessToken();
     return new CachedToken(token.getTokenValue(), token.getExpirationTime() == null

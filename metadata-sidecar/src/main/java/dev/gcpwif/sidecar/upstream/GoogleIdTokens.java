@@ -33,11 +33,14 @@ public final class GoogleIdTokens implements TokenFetcher<String> {
   private static final String CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
 
   private final GoogleCredentials federated;
+  private final SubjectTokenFile subjectToken;
   private final HttpTransportFactory transport;
   private final GenericUrl endpoint;
 
-  private GoogleIdTokens(GoogleCredentials federated, HttpTransportFactory transport, GenericUrl endpoint) {
+  private GoogleIdTokens(GoogleCredentials federated, SubjectTokenFile subjectToken, HttpTransportFactory transport,
+      GenericUrl endpoint) {
     this.federated = federated;
+    this.subjectToken = subjectToken;
     this.transport = transport;
     this.endpoint = endpoint;
   }
@@ -52,11 +55,13 @@ public final class GoogleIdTokens implements TokenFetcher<String> {
     URI impersonation = config.impersonationUrl().orElseThrow();
     GenericUrl endpoint = new GenericUrl(impersonation.getScheme() + "://" + impersonation.getRawAuthority()
         + "/v1/projects/-/serviceAccounts/" + serviceAccountEmail + ":generateIdToken");
-    return new GoogleIdTokens(source.createScoped(List.of(CLOUD_PLATFORM)), transport, endpoint);
+    return new GoogleIdTokens(source.createScoped(List.of(CLOUD_PLATFORM)), new SubjectTokenFile(config), transport,
+        endpoint);
   }
 
   @Override
   public CachedToken fetch(String audience) throws IOException {
+    subjectToken.requireToken();
     JsonObject body = new JsonObject();
     body.addProperty("audience", audience);
     body.addProperty("includeEmail", true);

@@ -64,7 +64,10 @@ public final class SidecarBench {
       staticServer.waitFor(10, TimeUnit.SECONDS);
     }
 
+    LoadClient.Result[] sidecarRun = new LoadClient.Result[1];
     LoadClient.Result sidecarResult;
+    long threadsIdle;
+    long threadsPeakLoad;
     long sidecarRssIdle;
     long sidecarRss;
     long sidecarPeak;
@@ -78,8 +81,11 @@ public final class SidecarBench {
         SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory(dir, "load"), loadJvm)) {
       sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
       sidecarRssIdle = sidecar.rssKib();
+      threadsIdle = ProcStatus.threads(sidecar.process.pid());
       LoadClient.run(sidecar.port, TOKEN, connections, requests / 10);
-      sidecarResult = LoadClient.run(sidecar.port, TOKEN, connections, requests);
+      threadsPeakLoad = ProcStatus.peakThreadsDuring(sidecar.process.pid(),
+          () -> LoadClient.run(sidecar.port, TOKEN, connections, requests), result -> sidecarRun[0] = result);
+      sidecarResult = sidecarRun[0];
       sidecarRss = sidecar.rssKib();
       sidecarPeak = sidecar.peakRssKib();
       if (Boolean.getBoolean("bench.nmt")) {
@@ -104,6 +110,9 @@ public final class SidecarBench {
         (double) sidecarResult.p99Micros() / baseline.p99Micros(), (double) sidecarRss / baselineRss,
         (double) sidecarPeak / baselinePeak);
 
+    System.out.printf("sidecar threads: %d idle after start, at most %d during the cached-token run%n", threadsIdle,
+        threadsPeakLoad);
+
     Cold cold = coldHerd(jvm, dir);
     System.out.println();
     System.out.printf("%d concurrent clients (connected in %d ms), empty cache, fake STS answering after %d ms: %d x 200, "
@@ -111,8 +120,8 @@ public final class SidecarBench {
         cold.result().clients(), cold.result().connectMillis(), COLD_STS_DELAY_MILLIS, cold.result().ok(),
         cold.result().allAnsweredMillis(), cold.result().p50Millis(), cold.result().p99Millis(), cold.result().maxMillis(),
         cold.stsExchanges());
-    System.out.printf("sidecar after the %d cold clients: RSS %d MiB, peak RSS (VmHWM) %d MiB%n", cold.result().clients(),
-        cold.rssKib() / 1024, cold.peakRssKib() / 1024);
+    System.out.printf("sidecar after the %d cold clients: RSS %d MiB, peak RSS (VmHWM) %d MiB, at most %d threads%n",
+        cold.result().clients(), cold.rssKib() / 1024, cold.peakRssKib() / 1024, cold.peakThreads());
   }
 
   private static boolean stillServes(SidecarProcess sidecar) {
@@ -128,7 +137,7 @@ public final class SidecarBench {
   /** Not the default scopes: the sidecar fetched those at start, this key's cache is empty. */
   private static final String COLD_TOKEN = TOKEN + "?scopes=https://www.googleapis.com/auth/devstorage.read_only";
 
-  record Cold(ColdClients.Result result, int stsExchanges, long rssKib, long peakRssKib) {}
+  record Cold(ColdClients.Result result, int stsExchanges, long rssKib, long peakRssKib, long peakThreads) {}
 
   /** A thousand clients at once on an empty cache entry: all must get a token from a single STS exchange. */
   private static Cold coldHerd(List<String> jvm, Path dir) throws Exception {
@@ -142,7 +151,10 @@ public final class SidecarBench {
       sidecar.awaitOk("/readyz", Duration.ofSeconds(60));
       int before = google.stsRequests.size();
       google.stsDelay(Duration.ofMillis(COLD_STS_DELAY_MILLIS));
-      ColdClients.Result result = ColdClients.run(sidecar.port, COLD_TOKEN, clients);
+      ColdClients.Result[] run = new ColdClients.Result[1];
+      long peakThreads = ProcStatus.peakThreadsDuring(sidecar.process.pid(),
+          () -> ColdClients.run(sidecar.port, COLD_TOKEN, clients), r -> run[0] = r);
+      ColdClients.Result result = run[0];
       int exchanges = google.stsRequests.size() - before;
       if (result.ok() != clients || exchanges != 1) {
         throw new IllegalStateException("cold herd: " + result.ok() + " of " + clients + " answered 200 with "
@@ -150,7 +162,7 @@ public final class SidecarBench {
             + "; afterwards the sidecar " + (stillServes(sidecar) ? "still serves, RSS " + sidecar.rssKib() / 1024
             + " MiB, peak " + sidecar.peakRssKib() / 1024 + " MiB" : "no longer serves"));
       }
-      Cold cold = new Cold(result, exchanges, sidecar.rssKib(), sidecar.peakRssKib());
+      Cold cold = new Cold(result, exchanges, sidecar.rssKib(), sidecar.peakRssKib(), peakThreads);
       if (Boolean.getBoolean("bench.nmt")) {
         System.out.println("native memory after the cold clients:");
         printNativeMemory(sidecar);

@@ -21,6 +21,37 @@ public final class ProcStatus {
     return kib(pid, "VmHWM");
   }
 
+  /** Threads of the process now. */
+  public static long threads(long pid) throws IOException {
+    return kib(pid, "Threads");
+  }
+
+  /** The largest thread count seen while {@code work} runs, sampled every few milliseconds. */
+  public static <T> long peakThreadsDuring(long pid, java.util.concurrent.Callable<T> work, java.util.function.Consumer<T> result)
+      throws Exception {
+    java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong(threads(pid));
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread sampler = new Thread(() -> {
+      while (!done.get()) {
+        try {
+          peak.accumulateAndGet(threads(pid), Math::max);
+          Thread.sleep(5);
+        } catch (IOException | InterruptedException e) {
+          return;
+        }
+      }
+    }, "thread-sampler");
+    sampler.setDaemon(true);
+    sampler.start();
+    try {
+      result.accept(work.call());
+    } finally {
+      done.set(true);
+      sampler.join(1000);
+    }
+    return peak.get();
+  }
+
   private static long kib(long pid, String field) throws IOException {
     String prefix = field + ":";
     for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {

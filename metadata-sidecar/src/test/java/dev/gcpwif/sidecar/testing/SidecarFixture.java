@@ -77,6 +77,7 @@ public final class SidecarFixture implements AutoCloseable {
   public static final class Builder {
     private boolean impersonate = true;
     private boolean writeToken = true;
+    private String tokenContent = SUBJECT_TOKEN;
     private Optional<Integer> lifetime = Optional.empty();
     private Optional<String> projectId = Optional.empty();
     private Duration upstreamTimeout = Duration.ofSeconds(5);
@@ -92,6 +93,12 @@ public final class SidecarFixture implements AutoCloseable {
 
     public Builder withoutTokenFile() {
       writeToken = false;
+      return this;
+    }
+
+    /** The projected token file holds this text at start (empty: the kubelet created it but wrote nothing yet). */
+    public Builder tokenFileContent(String content) {
+      tokenContent = content;
       return this;
     }
 
@@ -136,7 +143,7 @@ public final class SidecarFixture implements AutoCloseable {
       Path dir = Files.createTempDirectory("sidecar-test");
       Path tokenFile = dir.resolve("token");
       if (writeToken) {
-        Files.writeString(tokenFile, SUBJECT_TOKEN);
+        Files.writeString(tokenFile, tokenContent);
       }
       Path config = localEndpoints
           ? google.writeLocalConfig(dir.resolve("credential-configuration.json"), tokenFile, universeDomain)
