@@ -71,7 +71,7 @@ class InjectCommandTest {
   private Run run(byte[] stdin, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine commandLine = new CommandLine(new Main(), new CommandLine.IFactory() {
+    CommandLine commandLine = Main.commandLine(new CommandLine.IFactory() {
       @Override
       @SuppressWarnings("unchecked")
       public <K> K create(Class<K> type) throws Exception {
