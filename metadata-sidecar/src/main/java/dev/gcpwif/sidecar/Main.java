@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /** {@code java -jar metadata-sidecar.jar [flags]}: a GCE metadata server for one pod, backed by workload identity federation. */
 @Command(name = "metadata-sidecar", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-    version = "metadata-sidecar 0.1.0",
+    versionProvider = Main.Version.class,
     description = {
         "Serves the GCE metadata endpoints (tokens, ID tokens, project, service accounts) on loopback,",
         "exchanging the pod's projected ServiceAccount token through Google STS and service account impersonation.",
@@ -26,7 +26,7 @@ public final class Main implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
 
   @Option(names = "--credentials", paramLabel = "FILE", defaultValue = "${env:GOOGLE_APPLICATION_CREDENTIALS}",
-      description = "external_account credential configuration (env GOOGLE_APPLICATION_CREDENTIALS). Default: ${DEFAULT-VALUE}")
+      description = "external_account credential configuration (env GOOGLE_APPLICATION_CREDENTIALS). Required")
   Path credentials;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", split = ",",
@@ -57,7 +57,7 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--token-lifetime", paramLabel = "SECONDS", defaultValue = "${env:SIDECAR_TOKEN_LIFETIME}",
       description = "lifetime of impersonated access tokens, 600-43200 (env SIDECAR_TOKEN_LIFETIME). Default: the "
-          + "configuration's service_account_impersonation.token_lifetime_seconds, else 3600")
+          + "configuration's token_lifetime_seconds (under service_account_impersonation), else 3600")
   Integer tokenLifetime;
 
   @Option(names = "--upstream-timeout", paramLabel = "SECONDS", defaultValue = "${env:SIDECAR_UPSTREAM_TIMEOUT:-10}",
@@ -66,7 +66,8 @@ public final class Main implements Callable<Integer> {
   int upstreamTimeoutSeconds;
 
   @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "${env:SIDECAR_LOG_LEVEL:-info}",
-      description = "error, warn, info or debug (debug logs each request line, never tokens) (env SIDECAR_LOG_LEVEL). "
+      description = "error, warn, info, debug or trace (debug logs each request line, never tokens) "
+          + "(env SIDECAR_LOG_LEVEL). "
           + "Default: ${DEFAULT-VALUE}")
   String logLevel;
 
@@ -76,18 +77,50 @@ public final class Main implements Callable<Integer> {
       + "Use with java -XX:ArchiveClassesAtExit=FILE")
   boolean train;
 
+  /** The levels slf4j-simple knows, in the order the help lists them. */
+  static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   public static void main(String[] args) {
-    int status = new CommandLine(new Main()).execute(args);
+    int status = commandLine().execute(args);
     if (status != 0) {
       System.exit(status);
     }
   }
 
+  /** The command line as {@link #main} runs it: a usage error is one line and a hint, exit 2. */
+  static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new Main());
+    commandLine.setParameterExceptionHandler(Main::usageError);
+    commandLine.setHelpFactory(SpaceWrappingHelp.FACTORY);
+    return commandLine;
+  }
+
+  /** Picocli's default appends the whole help after the one line that matters. */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    java.io.PrintWriter err = e.getCommandLine().getErr();
+    err.println("metadata-sidecar: " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Try 'java -jar metadata-sidecar.jar --help' for the flags and their values.");
+    err.flush();
+    return EXIT_CONFIG;
+  }
+
+  /** {@code -V}: the version Maven wrote into the jar's manifest, like the webhook's. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"metadata-sidecar " + (version == null ? "(development build)" : version)};
+    }
+  }
+
   @Override
   public Integer call() throws InterruptedException {
-    if (!List.of("error", "warn", "info", "debug", "trace").contains(logLevel.toLowerCase(java.util.Locale.ROOT))) {
-      System.err.println("metadata-sidecar: --log-level '" + logLevel + "': expected error, warn, info or debug");
-      return EXIT_CONFIG;
+    if (!LOG_LEVELS.contains(logLevel.toLowerCase(java.util.Locale.ROOT))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--log-level '" + logLevel + "': expected "
+          + String.join(", ", LOG_LEVELS.subList(0, LOG_LEVELS.size() - 1)) + " or " + LOG_LEVELS.get(LOG_LEVELS.size() - 1));
     }
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel.toLowerCase(java.util.Locale.ROOT));
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
@@ -101,9 +134,16 @@ public final class Main implements Callable<Integer> {
       }
     }
 
+    SidecarSettings settings;
+    try {
+      settings = settings();
+      settings.validate();
+    } catch (ConfigException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: usage error
+    }
     Sidecar sidecar;
     try {
-      sidecar = Sidecar.start(settings());
+      sidecar = Sidecar.start(settings);
     } catch (ConfigException e) {
       System.err.println("metadata-sidecar: " + e.getMessage());
       return EXIT_CONFIG;

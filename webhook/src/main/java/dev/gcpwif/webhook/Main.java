@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook;
 
+import dev.gcpwif.webhook.cli.SpaceWrappingHelp;
+import dev.gcpwif.webhook.cli.UsageErrorHandler;
 import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.inject.InjectCommand;
 import dev.gcpwif.webhook.serve.ServeCommand;
@@ -17,7 +19,15 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine(CommandLine.defaultFactory()).execute(args));
+  }
+
+  /** The command line as {@link #main} runs it: short usage errors, help that never breaks inside a name. */
+  public static CommandLine commandLine(CommandLine.IFactory factory) {
+    CommandLine commandLine = new CommandLine(new Main(), factory);
+    commandLine.setParameterExceptionHandler(new UsageErrorHandler("java -jar webhook.jar"));
+    commandLine.setHelpFactory(SpaceWrappingHelp.FACTORY);
+    return commandLine;
   }
 
   @Override

@@ -13,7 +13,7 @@ class MainTest {
   @ValueSource(strings = {"", "serve", "inject"})
   void versionFlagPrintsTheVersionOnEveryCommand(String subcommand) {
     StringWriter out = new StringWriter();
-    CommandLine commandLine = new CommandLine(new Main()).setOut(new PrintWriter(out));
+    CommandLine commandLine = Main.commandLine(CommandLine.defaultFactory()).setOut(new PrintWriter(out));
     String[] args = subcommand.isEmpty() ? new String[] {"-V"} : new String[] {subcommand, "-V"};
 
     assertThat(commandLine.execute(args)).isZero();
@@ -24,7 +24,7 @@ class MainTest {
   @ValueSource(strings = {"serve", "inject"})
   void withoutASubcommandTheUsageNamesBoth(String subcommand) {
     StringWriter err = new StringWriter();
-    CommandLine commandLine = new CommandLine(new Main()).setErr(new PrintWriter(err));
+    CommandLine commandLine = Main.commandLine(CommandLine.defaultFactory()).setErr(new PrintWriter(err));
 
     assertThat(commandLine.execute()).isEqualTo(2);
     assertThat(err.toString()).contains("a subcommand is required").contains(subcommand);

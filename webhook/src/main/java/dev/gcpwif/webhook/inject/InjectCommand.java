@@ -6,7 +6,7 @@ import dev.gcpwif.webhook.mutation.WebhookSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,6 +19,7 @@ import dev.gcpwif.webhook.cli.SidecarOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "inject", versionProvider = VersionProvider.class, mixinStandardHelpOptions = true, sortOptions = false,
@@ -28,9 +29,10 @@ import picocli.CommandLine.Spec;
             + " ReplicaSet, Job, CronJob) and prints every document as YAML in input order, pods mutated, other"
             + " kinds unchanged. Comments and formatting of the input are not kept.",
         "Each pod's ServiceAccount (spec.serviceAccountName, else 'default'; namespace 'default' when unset) must"
-            + " be in the input or in a --service-account file.",
+            + " be in the input or in a --service-account file. Every ServiceAccount given is checked, and a bad"
+            + " annotation is reported against its own file. A file without any object is an error.",
         "Exit status: 0 on success, 1 on bad input (one line on stderr), 2 on a usage error."},
-    footer = "Example: java -jar webhook.jar inject -f service-account.yaml -f deployment.yaml | kubectl apply -f -")
+    footer = {"Example:", "  java -jar webhook.jar inject -f sa.yaml -f deployment.yaml | kubectl apply -f -"})
 public final class InjectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -59,14 +61,19 @@ public final class InjectCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    WebhookSettings settings;
     try {
-      WebhookSettings settings = mutationOptions.toSettings(sidecarOptions.toSettings());
+      settings = mutationOptions.toSettings(sidecarOptions.toSettings());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
+    }
+    try {
       ManifestInjector injector = new ManifestInjector(new PodMutator(settings));
       String yaml = injector.inject(read(files), read(serviceAccountFiles));
       out.print(yaml);
       out.flush();
       return 0;
-    } catch (ManifestException | IllegalArgumentException e) {
+    } catch (ManifestException e) {
       err.println("error: " + e.getMessage());
       err.flush();
       return 1;
@@ -82,12 +89,14 @@ public final class InjectCommand implements Callable<Integer> {
           if (stdinContent == null) {
             stdinContent = stdin.readAllBytes();
           }
-          sources.add(new ManifestInjector.Source("stdin", new String(stdinContent, StandardCharsets.UTF_8)));
+          sources.add(new ManifestInjector.Source("stdin", ManifestText.decode("stdin", stdinContent)));
         } else {
-          sources.add(new ManifestInjector.Source(name, Files.readString(Path.of(name), StandardCharsets.UTF_8)));
+          sources.add(new ManifestInjector.Source(name, ManifestText.decode(name, Files.readAllBytes(Path.of(name)))));
         }
       } catch (NoSuchFileException e) {
         throw new ManifestException(name + ": no such file");
+      } catch (AccessDeniedException e) {
+        throw new ManifestException(name + ": permission denied");
       } catch (IOException e) {
         throw new ManifestException(name + ": cannot read: " + e.getMessage());
       }

@@ -45,7 +45,7 @@ public final class ManifestInjector {
           throw new ManifestException(document.where() + ": expected a ServiceAccount, found "
               + describe(document));
         }
-        serviceAccounts.add(SERIALIZATION.convertValue(document.content(), ServiceAccount.class), document.where());
+        addServiceAccount(serviceAccounts, document);
       }
     }
     List<ManifestDocument> documents = new ArrayList<>();
@@ -54,7 +54,7 @@ public final class ManifestInjector {
     }
     for (ManifestDocument document : documents) {
       if (isServiceAccount(document)) {
-        serviceAccounts.add(SERIALIZATION.convertValue(document.content(), ServiceAccount.class), document.where());
+        addServiceAccount(serviceAccounts, document);
       }
     }
     StringBuilder out = new StringBuilder();
@@ -62,6 +62,23 @@ public final class ManifestInjector {
       out.append(SERIALIZATION.asYaml(injected(document, serviceAccounts)));
     }
     return out.toString();
+  }
+
+  /**
+   * Validated here, not when a pod uses it: the error then names the ServiceAccount's file and document, and a
+   * ServiceAccount that no pod of the input uses is checked too (it would deny every pod created later).
+   */
+  private void addServiceAccount(ServiceAccountDirectory serviceAccounts, ManifestDocument document)
+      throws ManifestException {
+    ServiceAccount serviceAccount = SERIALIZATION.convertValue(document.content(), ServiceAccount.class);
+    serviceAccounts.add(serviceAccount, document.where());
+    try {
+      mutator.validate(serviceAccount);
+    } catch (InvalidAnnotationException e) {
+      throw new ManifestException(document.where() + ": ServiceAccount " + namespace(serviceAccount.getMetadata())
+          + "/" + serviceAccount.getMetadata().getName() + ": " + e.getMessage()
+          + " (every pod that runs as it would be denied)");
+    }
   }
 
   private Object injected(ManifestDocument document, ServiceAccountDirectory serviceAccounts)

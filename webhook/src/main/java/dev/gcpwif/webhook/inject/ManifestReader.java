@@ -9,7 +9,10 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
-/** Splits multi-document YAML into objects, naming the document (1-based) that does not parse. */
+/**
+ * Splits multi-document YAML into objects, naming the document (1-based) that does not parse; input without any object
+ * is an error.
+ */
 final class ManifestReader {
   private ManifestReader() {}
 
@@ -24,11 +27,12 @@ final class ManifestReader {
         if (!parsed.hasNext()) {
           break;
         }
-        number++;
         document = parsed.next();
       } catch (YamlEngineException e) {
-        throw new ManifestException(source + " document " + number + ": not valid YAML: " + describe(e));
+        // hasNext() already parses: the document that failed is the one after the last one read.
+        throw new ManifestException(source + " document " + (number + 1) + ": not valid YAML: " + describe(e));
       }
+      number++;
       String where = source + " document " + number;
       if (document == null) {
         continue; // an empty document, as between two "---" lines
@@ -39,6 +43,12 @@ final class ManifestReader {
       @SuppressWarnings("unchecked")
       Map<String, Object> object = (Map<String, Object>) map;
       documents.add(new ManifestDocument(where, object));
+    }
+    if (documents.isEmpty()) {
+      // kubectl refuses such input too ("no objects passed to apply"); printing nothing would hide a wrong path or
+      // a generator that failed upstream in a pipeline.
+      throw new ManifestException(source + ": no Kubernetes objects found (the input is empty, or only comments"
+          + " and '---'); expected YAML documents with apiVersion and kind");
     }
     return documents;
   }

@@ -6,6 +6,7 @@ import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -20,6 +21,11 @@ import java.util.stream.Stream;
  */
 public final class PodMutator {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  /** A pod without annotations of its own: mutating it reads every ServiceAccount annotation and nothing else. */
+  private static final Pod PROBE_POD = new PodBuilder()
+      .withNewMetadata().withName("probe").endMetadata()
+      .withNewSpec().addNewContainer().withName("probe").withImage("probe").endContainer().endSpec()
+      .build();
   private final WebhookSettings settings;
   private final WorkloadIdentityResolver resolver;
   private final PodInjector fileCredentials;
@@ -73,6 +79,16 @@ public final class PodMutator {
       return copy;
     }
     return metadataSidecar.inject(copy, containers.stream().map(Container::getName).toList(), metadataOptions);
+  }
+
+  /**
+   * Checks a ServiceAccount's annotations the way a pod running as it reads them, for the offline command: a bad
+   * annotation there is reported against the ServiceAccount's own file, and also when no pod of the input uses it.
+   *
+   * @throws InvalidAnnotationException naming the annotation, as every pod of that ServiceAccount would be denied
+   */
+  public void validate(ServiceAccount serviceAccount) throws InvalidAnnotationException {
+    mutate(PROBE_POD, serviceAccount);
   }
 
   private static List<Container> injectedContainers(Pod pod, WorkloadIdentity identity) {

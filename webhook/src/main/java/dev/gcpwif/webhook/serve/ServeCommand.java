@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code webhook serve}: the mutating admission webhook over HTTPS. */
@@ -40,7 +41,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = "Run the mutating admission webhook (HTTPS: POST /mutate, GET /healthz, /readyz, /metrics).",
-    footer = "%nEvery flag can also be set through the environment variable named in its description.")
+    footer = {"%nEvery flag can also be set through the environment variable named in its description.",
+        "Exit status: 2 on a usage error, or a TLS or kubeconfig file it cannot use at start; 1 when it cannot listen."})
 public final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -106,12 +108,11 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       settings = mutationOptions.toSettings(sidecarOptions.toSettings());
     } catch (IllegalArgumentException e) {
-      err.println("webhook serve: " + e.getMessage());
-      return 2;
+      throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
     }
     if (tlsCertFile == null || tlsKeyFile == null) {
-      err.println("webhook serve: --tls-cert-file and --tls-key-file are required (PEM files; HTTPS only)");
-      return 2;
+      throw new ParameterException(spec.commandLine(),
+          "--tls-cert-file and --tls-key-file are required (PEM files; HTTPS only)");
     }
     KubernetesClient client;
     try {
@@ -125,9 +126,8 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       certificates = selfSigned.enabled() ? startSelfSignedCertificates(client) : null;
     } catch (IllegalArgumentException e) {
-      err.println("webhook serve: " + e.getMessage());
       client.close();
-      return 2;
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     ReloadingServerTls tls;
     try {

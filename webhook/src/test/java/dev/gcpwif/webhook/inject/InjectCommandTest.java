@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 class InjectCommandTest {
@@ -63,14 +65,18 @@ class InjectCommandTest {
   record Run(int exitCode, String stdout, String stderr) {}
 
   private Run run(String stdin, String... args) {
+    return run(stdin.getBytes(StandardCharsets.UTF_8), args);
+  }
+
+  private Run run(byte[] stdin, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine commandLine = new CommandLine(new Main(), new CommandLine.IFactory() {
+    CommandLine commandLine = Main.commandLine(new CommandLine.IFactory() {
       @Override
       @SuppressWarnings("unchecked")
       public <K> K create(Class<K> type) throws Exception {
         if (type == InjectCommand.class) {
-          return (K) new InjectCommand(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+          return (K) new InjectCommand(new ByteArrayInputStream(stdin));
         }
         return CommandLine.defaultFactory().create(type);
       }
@@ -182,14 +188,107 @@ class InjectCommandTest {
   }
 
   @Test
-  void anInvalidAnnotationIsAnErrorNamingTheWorkloadAndTheAnnotation() throws Exception {
-    String badSa = SA + "    cloud.google.com/token-expiration: \"1h\"\n";
+  void anInvalidPodAnnotationIsAnErrorNamingTheWorkloadAndTheAnnotation() throws Exception {
+    String badTemplate = DEPLOYMENT.replace("metadata: {labels: {app: web}}",
+        "metadata: {labels: {app: web}, annotations: {cloud.google.com/token-expiration: \"1h\"}}");
 
-    Run run = run("", "inject", "-f", file("all.yaml", badSa + "---\n" + DEPLOYMENT).toString());
+    Run run = run("", "inject", "-f", file("all.yaml", SA + "---\n" + badTemplate).toString());
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.stderr()).contains("document 2: Deployment web: invalid annotation cloud.google.com/token-expiration=\"1h\"")
-        .hasLineCount(1);
+    assertThat(run.stderr()).contains("all.yaml document 2: Deployment web: invalid annotation"
+        + " cloud.google.com/token-expiration=\"1h\"").hasLineCount(1);
+  }
+
+  @ParameterizedTest(name = "[{index}]")
+  @ValueSource(strings = {"", "---\n", "# only a comment\n---\n# and another\n", "---\n---\n"})
+  void aFileWithoutAnyObjectIsAnErrorNamingTheFile(String content) throws Exception {
+    Path empty = file("empty.yaml", content);
+
+    Run run = run("", "inject", "-f", empty.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stdout()).isEmpty();
+    assertThat(run.stderr().strip()).isEqualTo("error: " + empty + ": no Kubernetes objects found (the input is"
+        + " empty, or only comments and '---'); expected YAML documents with apiVersion and kind");
+  }
+
+  @Test
+  void emptyStdinAndAnEmptyServiceAccountFileAreErrorsToo() throws Exception {
+    Path sa = file("sa.yaml", SA);
+    Path empty = file("none.yaml", "# nothing here\n");
+
+    assertThat(run("", "inject", "-f", "-").stderr()).startsWith("error: stdin: no Kubernetes objects found");
+    Run run = run("", "inject", "-f", sa.toString(), "--service-account", empty.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr()).startsWith("error: " + empty + ": no Kubernetes objects found");
+  }
+
+  @Test
+  void aBinaryFileIsAnErrorSayingItIsNotUtf8Text() throws Exception {
+    Path binary = Files.write(dir.resolve("image.yaml"), new byte[] {'a', 'b', (byte) 0x89, 'P', 'N', 'G', 0, 1});
+
+    Run run = run("", "inject", "-f", binary.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr().strip()).isEqualTo("error: " + binary
+        + ": not UTF-8 text (byte 2 is 0x89); expected YAML manifests in UTF-8");
+  }
+
+  @Test
+  void binaryStdinIsAnErrorToo() {
+    Run run = run(new String(new byte[] {(byte) 0xff, (byte) 0xfe, 'k', 0}, StandardCharsets.ISO_8859_1)
+        .getBytes(StandardCharsets.ISO_8859_1), "inject", "-f", "-");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr().strip()).isEqualTo("error: stdin: not UTF-8 text (byte 0 is 0xff); expected YAML"
+        + " manifests in UTF-8");
+  }
+
+  @Test
+  void yamlThatFailsInTheFirstDocumentNamesDocumentOne() throws Exception {
+    Path bad = file("bad.yaml", "\u0007kind: Pod\n");
+
+    Run run = run("", "inject", "-f", bad.toString());
+
+    assertThat(run.stderr()).startsWith("error: " + bad + " document 1: not valid YAML:");
+  }
+
+  @Test
+  void anInvalidServiceAccountAnnotationNamesTheServiceAccountsFileAndDocument() throws Exception {
+    Path sa = file("sa.yaml", SA.replace("name: app", "name: other") + "---\n" + SA
+        + "    cloud.google.com/token-expiration: \"1h\"\n");
+    Path deployment = file("deploy.yaml", DEPLOYMENT);
+
+    Run given = run("", "inject", "-f", deployment.toString(), "--service-account", sa.toString());
+    Run together = run("", "inject", "-f", deployment.toString(), "-f", sa.toString());
+
+    String expected = "error: " + sa + " document 2: ServiceAccount team-a/app: invalid annotation"
+        + " cloud.google.com/token-expiration=\"1h\": expected";
+    assertThat(given.exitCode()).isEqualTo(1);
+    assertThat(given.stderr()).startsWith(expected).contains("(every pod that runs as it would be denied)")
+        .doesNotContain("deploy.yaml").hasLineCount(1);
+    assertThat(together.exitCode()).isEqualTo(1);
+    assertThat(together.stderr()).startsWith(expected).hasLineCount(1);
+  }
+
+  @Test
+  void aServiceAccountAloneIsValidatedAndPrintedUnchangedWhenValid() throws Exception {
+    Path bad = file("bad-sa.yaml", SA + "    cloud.google.com/injection-mode: sidecar\n");
+    Path good = file("good-sa.yaml", SA);
+
+    Run invalid = run("", "inject", "-f", bad.toString());
+    Run valid = run("", "inject", "-f", good.toString());
+
+    assertThat(invalid.exitCode()).isEqualTo(1);
+    assertThat(invalid.stdout()).isEmpty();
+    assertThat(invalid.stderr()).startsWith("error: " + bad + " document 1: ServiceAccount team-a/app: invalid"
+        + " annotation cloud.google.com/injection-mode=\"sidecar\"");
+    assertThat(valid.exitCode()).as(valid.stderr()).isZero();
+    assertThat(documents(valid.stdout())).singleElement().satisfies(object -> {
+      assertThat(object.getKind()).isEqualTo("ServiceAccount");
+      assertThat(object.getMetadata().getAnnotations()).containsEntry(
+          "cloud.google.com/workload-identity-provider", PROVIDER);
+    });
   }
 
   @Test

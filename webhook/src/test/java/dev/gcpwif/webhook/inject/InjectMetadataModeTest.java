@@ -66,7 +66,7 @@ class InjectMetadataModeTest {
     StringWriter err = new StringWriter();
     List<String> args = new java.util.ArrayList<>(List.of("inject", "-f", sa.toString(), "-f", deployment.toString()));
     args.addAll(List.of(flags));
-    int exitCode = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+    int exitCode = Main.commandLine(CommandLine.defaultFactory()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
         .execute(args.toArray(String[]::new));
     return new Run(exitCode, out.toString(), err.toString());
   }
@@ -131,7 +131,7 @@ class InjectMetadataModeTest {
     for (Path file : files) {
       args.addAll(List.of("-f", file.toString()));
     }
-    int exitCode = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+    int exitCode = Main.commandLine(CommandLine.defaultFactory()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
         .execute(args.toArray(String[]::new));
     return new Run(exitCode, out.toString(), err.toString());
   }
@@ -178,18 +178,19 @@ class InjectMetadataModeTest {
   }
 
   @Test
-  void anInvalidSidecarValueIsAOneLineError() throws Exception {
+  void anInvalidSidecarValueIsAUsageErrorOfOneLineAndAHint() throws Exception {
     Run run = inject("--sidecar-memory-request", "lots");
 
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.stderr().strip()).hasLineCount(1)
-        .isEqualTo("error: sidecar memory request must be a Kubernetes quantity like 20m, 0.5, 96Mi or 1G, got \"lots\"");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.stderr().strip()).hasLineCount(2)
+        .startsWith("error: sidecar memory request must be a Kubernetes quantity like 20m, 0.5, 96Mi or 1G, got \"lots\"")
+        .endsWith("Try 'java -jar webhook.jar inject --help' for the flags and their values.");
   }
 
   @Test
   void helpShowsEverySidecarFlagWithItsEnvironmentVariableAndDefault() throws Exception {
     StringWriter out = new StringWriter();
-    new CommandLine(new Main()).setOut(new PrintWriter(out)).execute("inject", "--help");
+    Main.commandLine(CommandLine.defaultFactory()).setOut(new PrintWriter(out)).execute("inject", "--help");
 
     assertThat(out.toString()).contains("--sidecar-image", "WEBHOOK_SIDECAR_IMAGE",
         "--sidecar-port", "8988", "--sidecar-health-port", "8989", "--sidecar-native", "--sidecar-cpu-request", "20m",
@@ -202,7 +203,7 @@ class InjectMetadataModeTest {
     Path examples = Path.of("..", "examples", "inject");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exitCode = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(
+    int exitCode = Main.commandLine(CommandLine.defaultFactory()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(
         "inject", "-f", examples.resolve("service-account-metadata.yaml").toString(),
         "-f", examples.resolve("deployment.yaml").toString());
 

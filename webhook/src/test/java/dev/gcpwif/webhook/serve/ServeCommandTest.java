@@ -18,7 +18,7 @@ class ServeCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = Main.commandLine(CommandLine.defaultFactory());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     cli.setUsageHelpWidth(240); // one line per option: descriptions are checked whole
@@ -110,9 +110,10 @@ class ServeCommandTest {
   @Test
   void invalidSettingsAreAOneLineErrorBeforeAnythingStarts() {
     assertThat(run("serve", "--sidecar-port", "8989")).isEqualTo(2);
-    assertThat(err.toString().strip()).hasLineCount(1).startsWith("webhook serve: sidecar port and health port must differ");
+    assertThat(err.toString().strip()).hasLineCount(2).startsWith("error: sidecar port and health port must differ")
+        .endsWith("Try 'java -jar webhook.jar serve --help' for the flags and their values.");
     assertThat(run("serve", "--annotation-prefix", "Not/A-Prefix")).isEqualTo(2);
-    assertThat(err.toString()).contains("webhook serve: annotation prefix \"Not/A-Prefix\" is not a DNS subdomain")
+    assertThat(err.toString()).contains("error: annotation prefix \"Not/A-Prefix\" is not a DNS subdomain")
         .doesNotContain("Exception");
   }
 }

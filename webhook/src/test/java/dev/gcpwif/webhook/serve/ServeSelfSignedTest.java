@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.gcpwif.webhook.cli.UsageErrorHandler;
 import picocli.CommandLine;
 
 /**
@@ -104,7 +105,7 @@ class ServeSelfSignedTest {
         "--tls-key-file=" + dir.resolve("k"));
 
     assertThat(exitCode.join()).isEqualTo(2);
-    assertThat(err.toString()).startsWith("webhook serve: --service-namespace: 'Not_A_Namespace' is not a namespace")
+    assertThat(err.toString()).startsWith("error: --service-namespace: 'Not_A_Namespace' is not a namespace")
         .doesNotContain("Exception");
     assertThat(client.secrets().inNamespace(NAMESPACE).list().getItems()).isEmpty();
     exitCode = null;
@@ -153,6 +154,7 @@ class ServeSelfSignedTest {
         "--kubeconfig=" + kubeconfig, "--shutdown-delay=0s", "--shutdown-grace=5s", "--cert-reload-interval=1s"));
     args.addAll(List.of(selfSignedArgs));
     CommandLine cli = new CommandLine(command);
+    cli.setParameterExceptionHandler(new UsageErrorHandler("java -jar webhook.jar"));
     cli.setErr(new PrintWriter(errors, true));
     return CompletableFuture.supplyAsync(() -> cli.execute(args.toArray(String[]::new)),
         runnable -> new Thread(runnable, "serve").start());
