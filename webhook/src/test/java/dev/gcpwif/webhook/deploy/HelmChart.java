@@ -6,6 +6,10 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import dev.gcpwif.webhook.deploy.Kustomize.Rendered;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,6 +72,38 @@ public final class HelmChart {
 
   public static Rendered withExample(String file) {
     return render("helm -f examples/" + file, List.of(example(file)), Map.of());
+  }
+
+  /**
+   * Renders with these values, written to a values file as nested YAML (keys like {@code a.b.c}), so that types
+   * stay what a user's values file would give ({@code --set} guesses them).
+   */
+  public static Rendered renderValues(String name, Map<String, Object> dottedValues) {
+    try {
+      Path file = Files.createTempFile("values", ".yaml");
+      try {
+        Files.writeString(file, new KubernetesSerialization().asYaml(nested(dottedValues)));
+        return render(name, List.of(file), Map.of());
+      } finally {
+        Files.delete(file);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> nested(Map<String, Object> dotted) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    dotted.forEach((key, value) -> {
+      String[] path = key.split("\\.");
+      Map<String, Object> node = root;
+      for (int i = 0; i < path.length - 1; i++) {
+        node = (Map<String, Object>) node.computeIfAbsent(path[i], ignored -> new LinkedHashMap<String, Object>());
+      }
+      node.put(path[path.length - 1], value);
+    });
+    return root;
   }
 
   public static Map<String, Object> set(Object... keysAndValues) {
