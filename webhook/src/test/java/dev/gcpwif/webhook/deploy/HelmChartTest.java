@@ -216,8 +216,8 @@ class HelmChartTest {
     Map<String, Object> values = values();
     for (List<String> value : documented()) {
       String json = JSON.asJson(at(values, value.get(0)));
-      table.append("| `").append(value.get(0)).append("` | `").append(json).append("` | ").append(value.get(1))
-          .append(" |\n");
+      table.append("| `").append(value.get(0)).append("` | `").append(json).append("` | ")
+          .append(value.get(1).replace("|", "\\|")).append(" |\n");
     }
     return table.toString();
   }
