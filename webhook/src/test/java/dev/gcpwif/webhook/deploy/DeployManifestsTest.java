@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -33,49 +34,86 @@ import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
-/** Every installable variant of deploy/, as {@code kubectl kustomize} renders it. */
+/**
+ * Every installable rendering of the install, checked by the same assertions: the kustomize overlays as
+ * {@code kubectl kustomize} renders them, and the Helm chart as real Helm renders it with its defaults (both
+ * certificate modes) and with each values example under deploy/helm/gcp-wif/examples.
+ */
 class DeployManifestsTest {
 
   private static final Map<String, Rendered> RENDERED = new HashMap<>();
+  /** The values examples the README documents; HelmChartTest checks this list against the directory. */
+  static final List<String> HELM_EXAMPLES = List.of("self-signed.yaml", "production.yaml", "gitops.yaml");
 
   static Stream<Rendered> installable() {
-    return Stream.of("overlays/cert-manager", "overlays/self-signed").map(DeployManifestsTest::rendered);
+    return Stream.concat(defaults(), HELM_EXAMPLES.stream().map(example -> rendered("helm:" + example)));
+  }
+
+  /** What a user gets without choosing a value: the two overlays and the chart's two certificate modes. */
+  static Stream<Rendered> defaults() {
+    return Stream.of("overlays/cert-manager", "overlays/self-signed", "helm:default", "helm:self-signed")
+        .map(DeployManifestsTest::rendered);
+  }
+
+  static Stream<Rendered> serviceAccountReadersOnly() {
+    return Stream.of("base", "overlays/cert-manager", "helm:default").map(DeployManifestsTest::rendered);
+  }
+
+  static Stream<Rendered> selfSignedModes() {
+    return Stream.of("overlays/self-signed", "helm:self-signed", "helm:self-signed.yaml")
+        .map(DeployManifestsTest::rendered);
   }
 
   static Rendered rendered(String variant) {
     synchronized (RENDERED) {
-      return RENDERED.computeIfAbsent(variant, Kustomize::render);
+      return RENDERED.computeIfAbsent(variant, DeployManifestsTest::render);
     }
   }
 
-  @Test
-  void baseAndCertManagerRbacOnlyReadServiceAccounts() {
-    for (Rendered variant : List.of(rendered("base"), rendered("overlays/cert-manager"))) {
-      assertThat(variant.all(Role.class)).as("%s Roles", variant).isEmpty();
-      ClusterRole role = variant.only(ClusterRole.class);
-      assertThat(role.getRules()).as("%s", variant).singleElement().satisfies(rule -> {
-        assertThat(rule.getApiGroups()).containsExactly("");
-        assertThat(rule.getResources()).containsExactly("serviceaccounts");
-        assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
-        assertThat(rule.getResourceNames()).isEmpty();
-      });
+  private static Rendered render(String variant) {
+    if (variant.equals("helm:default")) {
+      return HelmChart.defaults();
     }
+    if (variant.equals("helm:self-signed")) {
+      return HelmChart.selfSigned();
+    }
+    if (variant.startsWith("helm:")) {
+      return HelmChart.withExample(variant.substring("helm:".length()));
+    }
+    return Kustomize.render(variant);
   }
 
-  @Test
-  void selfSignedAddsOnlyItsSecretAndItsWebhookConfiguration() {
-    Rendered selfSigned = rendered("overlays/self-signed");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("serviceAccountReadersOnly")
+  void baseAndCertManagerRbacOnlyReadServiceAccounts(Rendered variant) {
+    assertThat(variant.all(Role.class)).as("%s Roles", variant).isEmpty();
+    ClusterRole role = variant.only(ClusterRole.class);
+    assertThat(role.getRules()).as("%s", variant).singleElement().satisfies(rule -> {
+      assertThat(rule.getApiGroups()).containsExactly("");
+      assertThat(rule.getResources()).containsExactly("serviceaccounts");
+      assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+      assertThat(rule.getResourceNames()).isEmpty();
+    });
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("selfSignedModes")
+  void selfSignedAddsOnlyItsSecretAndItsWebhookConfiguration(Rendered selfSigned) {
     String webhookConfig = selfSigned.only(MutatingWebhookConfiguration.class).getMetadata().getName();
 
     assertThat(selfSigned.all(ClusterRole.class)).extracting(role -> role.getMetadata().getName())
         .containsExactlyInAnyOrder("gcp-wif-webhook", "gcp-wif-webhook-ca-injection");
+    assertThat(selfSigned.all(Secret.class)).as("the webhook creates its Secret at run time").isEmpty();
+    assertThat(serveArgs(selfSigned).matchedOptionValue("--webhook-config-name", "")).isEqualTo(webhookConfig);
+    assertThat(serveArgs(selfSigned).matchedOptionValue("--service-name", ""))
+        .isEqualTo(selfSigned.only(Service.class).getMetadata().getName());
     assertThat(rules(selfSigned.all(ClusterRole.class))).containsExactlyInAnyOrder(
         "[] serviceaccounts [] [get, list, watch]",
         "[admissionregistration.k8s.io] mutatingwebhookconfigurations [" + webhookConfig + "] [get, patch]");
     Role role = selfSigned.only(Role.class);
     assertThat(role.getMetadata().getNamespace()).isEqualTo(namespace(selfSigned));
     assertThat(rulesOf(role.getRules())).containsExactlyInAnyOrder(
-        "[] secrets [gcp-wif-webhook-tls] [get, update]",
+        "[] secrets [" + serveArgs(selfSigned).matchedOptionValue("--self-signed-secret", "") + "] [get, update]",
         "[] secrets [] [create]");
   }
 
@@ -114,8 +152,14 @@ class DeployManifestsTest {
   void podsMeetTheRestrictedPodSecurityStandardWithRequestsAndAMemoryLimit(Rendered variant) {
     PodSpec pod = variant.only(Deployment.class).getSpec().getTemplate().getSpec();
 
-    assertThat(variant.only(Namespace.class).getMetadata().getLabels())
-        .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+    assertThat(variant.all(Namespace.class)).as("namespaces rendered by %s", variant).allSatisfy(namespace -> {
+      assertThat(namespace.getMetadata().getName()).isEqualTo(namespace(variant));
+      assertThat(namespace.getMetadata().getLabels()).containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+    });
+    if (!variant.variant().startsWith("helm")) {
+      // Helm cannot create its own release namespace (HelmKustomizeEquivalenceTest); kustomize does.
+      assertThat(variant.all(Namespace.class)).as("%s", variant).hasSize(1);
+    }
     assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
@@ -155,7 +199,7 @@ class DeployManifestsTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("installable")
+  @MethodSource("defaults")
   void failurePolicyIsTheDocumentedIgnore(Rendered variant) {
     // deploy/base/mutatingwebhookconfiguration.yaml explains both choices next to the field.
     assertThat(onlyWebhook(variant).getFailurePolicy()).isEqualTo("Ignore");
@@ -223,7 +267,8 @@ class DeployManifestsTest {
         assertThat(env.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
       });
     } else {
-      assertThat(variant.variant()).isEqualTo("overlays/cert-manager");
+      assertThat(variant.objects()).as("%s renders the Certificate", variant)
+          .anySatisfy(object -> assertThat(object.getKind()).isEqualTo("Certificate"));
       assertThat(volume.getSecret().getSecretName()).as("the Secret cert-manager writes").isEqualTo(
           certManagerSecretName(variant));
       assertThat(certFile.getFileName()).hasToString("tls.crt");
@@ -243,7 +288,7 @@ class DeployManifestsTest {
   }
 
   /** The container args, parsed by the real {@code serve}: an unknown flag or a bad value fails here. */
-  private static ParseResult serveArgs(Rendered variant) {
+  static ParseResult serveArgs(Rendered variant) {
     List<String> args = webhookContainer(variant).getArgs();
     ParseResult result = new CommandLine(new ServeCommand()).parseArgs(args.subList(1, args.size())
         .toArray(String[]::new));
@@ -262,7 +307,7 @@ class DeployManifestsTest {
         .findFirst().orElseThrow(() -> new AssertionError(file + " is on no volume of " + container.getName()));
   }
 
-  private static Container webhookContainer(Rendered variant) {
+  static Container webhookContainer(Rendered variant) {
     return variant.only(Deployment.class).getSpec().getTemplate().getSpec().getContainers().stream()
         .filter(container -> container.getName().equals("webhook")).findFirst().orElseThrow();
   }
@@ -282,15 +327,16 @@ class DeployManifestsTest {
     return probe.getHttpGet().getPath();
   }
 
+  /** The install's namespace: where its Service is (Helm renders no Namespace object by default). */
   private static String namespace(Rendered variant) {
-    return variant.only(Namespace.class).getMetadata().getName();
+    return variant.only(Service.class).getMetadata().getNamespace();
   }
 
   private static List<String> rules(List<ClusterRole> roles) {
     return roles.stream().flatMap(role -> rulesOf(role.getRules()).stream()).toList();
   }
 
-  private static List<String> rulesOf(List<PolicyRule> rules) {
+  static List<String> rulesOf(List<PolicyRule> rules) {
     return rules.stream().map(rule -> rule.getApiGroups() + " " + String.join(",", rule.getResources()) + " "
         + rule.getResourceNames() + " " + rule.getVerbs().stream().sorted().toList()).toList();
   }
