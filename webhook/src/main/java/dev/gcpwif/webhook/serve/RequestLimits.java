@@ -26,7 +26,8 @@ public record RequestLimits(Duration readTimeout, Duration idleTimeout, long min
 
   public RequestLimits {
     if (readTimeout.isZero() || readTimeout.isNegative() || idleTimeout.isZero() || idleTimeout.isNegative()) {
-      throw new IllegalArgumentException("request read and idle timeouts must be positive");
+      throw new IllegalArgumentException("--request-read-timeout and --idle-timeout must be positive, got "
+          + readTimeout + " and " + idleTimeout);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.serviceaccount;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import dev.gcpwif.webhook.testing.TestMutations;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,6 +25,17 @@ class InformerServiceAccountsTest {
     }
   }
 
+  /**
+   * Closing the informer while its watch is still being opened cancels the upgrade mid-way; fabric8's mock server then
+   * blocks its event loop in {@code WatchEventsListener.onClosed} (awaitTermination of the executor whose replay of the
+   * existing accounts waits for that same event loop), and the extension's {@code MockWebServer.shutdown} gives up
+   * after 10 s with "Unable to close MockWebServer". A test that stops right after the first list must therefore wait
+   * for the watch, so that the close is the ordinary WebSocket close handshake.
+   */
+  private void awaitSyncedAndWatching() {
+    await().atMost(Duration.ofSeconds(10)).until(() -> accounts.hasSynced() && accounts.isWatching());
+  }
+
   @Test
   void syncsAndServesExistingAccountsFromTheCache() throws Exception {
     client.serviceAccounts().inNamespace("payments").resource(TestMutations.optedIn("payments", "billing")).create();
@@ -31,7 +43,7 @@ class InformerServiceAccountsTest {
     assertThat(accounts.hasSynced()).isFalse();
 
     accounts.start();
-    await().atMost(Duration.ofSeconds(10)).until(accounts::hasSynced);
+    awaitSyncedAndWatching();
 
     Optional<ServiceAccount> found = accounts.find("payments", "billing");
     assertThat(found).isPresent();
@@ -78,6 +90,35 @@ class InformerServiceAccountsTest {
   }
 
   @Test
+  void madeUpNamesAreReadAtMostTenTimesASecondAndTheRestAnsweredAtOnce() {
+    accounts = new InformerServiceAccounts(client, Duration.ofMinutes(10)); // the defaults serve uses: 10/s
+    WebhookMetrics metrics = new WebhookMetrics();
+    accounts.registerMetrics(metrics);
+    int lookups = 40;
+    int refused = 0;
+    long started = System.nanoTime();
+    for (int i = 0; i < lookups; i++) {
+      try {
+        assertThat(accounts.find("payments", "made-up-" + i)).isEmpty();
+      } catch (ServiceAccountLookupException e) {
+        assertThat(e.getMessage()).isEqualTo("ServiceAccount payments/made-up-" + i
+            + " is not in the cache and direct reads are limited to 10.0 a second");
+        refused++;
+      }
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+
+    // A full bucket of 10, plus what it refilled meanwhile.
+    assertThat(accounts.directReads()).isLessThanOrEqualTo(10 + (long) Math.ceil(seconds * 10));
+    assertThat(refused).isPositive().isEqualTo(lookups - (int) accounts.directReads());
+    assertThat(accounts.rateLimitedLookups()).isEqualTo(refused);
+    assertThat(metrics.render())
+        .contains("webhook_serviceaccount_direct_reads_total " + accounts.directReads() + "\n")
+        .contains("webhook_serviceaccount_lookups_rate_limited_total " + refused + "\n")
+        .contains("webhook_serviceaccount_lookup_timeouts_total 0\n");
+  }
+
+  @Test
   void cacheKeepsOnlyWhatTheMutationReads() throws Exception {
     ServiceAccount account = TestMutations.optedIn("payments", "billing");
     account.getMetadata().getLabels().put("team", "payments");
@@ -85,7 +126,7 @@ class InformerServiceAccountsTest {
     client.serviceAccounts().inNamespace("payments").resource(account).create();
     accounts = new InformerServiceAccounts(client, Duration.ofMinutes(10));
     accounts.start();
-    await().atMost(Duration.ofSeconds(10)).until(accounts::hasSynced);
+    awaitSyncedAndWatching();
 
     ServiceAccount cached = accounts.find("payments", "billing").orElseThrow();
 
