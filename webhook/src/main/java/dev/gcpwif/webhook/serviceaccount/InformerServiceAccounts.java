@@ -4,6 +4,7 @@ import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -59,6 +60,7 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
   private final AtomicLong directReads = new AtomicLong();
   private final AtomicLong rateLimited = new AtomicLong();
   private final AtomicLong timedOut = new AtomicLong();
+  private final AtomicLong events = new AtomicLong();
 
   public InformerServiceAccounts(KubernetesClient client, Duration resync) {
     this(client, resync, DEFAULT_LOOKUP_TIMEOUT, DEFAULT_DIRECT_READS_PER_SECOND);
@@ -87,6 +89,22 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
     informer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, ServiceAccount.class,
         client.getKubernetesSerialization() != null ? client.getKubernetesSerialization() : new KubernetesSerialization(),
         "metadata.annotations"));
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(ServiceAccount account) {
+        events.incrementAndGet();
+      }
+
+      @Override
+      public void onUpdate(ServiceAccount before, ServiceAccount after) {
+        events.incrementAndGet();
+      }
+
+      @Override
+      public void onDelete(ServiceAccount account, boolean finalStateUnknown) {
+        events.incrementAndGet();
+      }
+    });
     informer.exceptionHandler((started, t) -> {
       // Keep retrying: readiness stays false until the first list succeeds, and lookups fall back to direct reads.
       LOG.warn("ServiceAccount informer: {} (retrying)", t.toString());
@@ -114,6 +132,16 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
     return informer.isWatching();
   }
 
+  /** ServiceAccount additions, updates and deletions delivered to the cache (by lists, watch events and resyncs). */
+  public long eventsReceived() {
+    return events.get();
+  }
+
+  /** Whether the cache holds this account now (no API read). */
+  boolean isCached(String namespace, String name) {
+    return informer.getStore().getByKey(namespace + "/" + name) != null;
+  }
+
   /** How many lookups missed the cache and went to the API server. */
   public long directReads() {
     return directReads.get();
@@ -133,6 +161,8 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
   public void registerMetrics(WebhookMetrics metrics) {
     metrics.registerGauge("webhook_serviceaccount_informer_synced",
         "1 once the ServiceAccount cache has completed its first list.", () -> hasSynced() ? 1 : 0);
+    metrics.registerCounter("webhook_serviceaccount_informer_events_total",
+        "ServiceAccount additions, updates and deletions delivered to the cache.", this::eventsReceived);
     metrics.registerCounter("webhook_serviceaccount_direct_reads_total",
         "ServiceAccount lookups that missed the cache and read the API server.", this::directReads);
     metrics.registerCounter("webhook_serviceaccount_lookups_rate_limited_total",
