@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 final class MutateEndpoint implements Handler {
   private static final Logger LOG = LoggerFactory.getLogger(MutateEndpoint.class);
-  /** kube-apiserver itself refuses request bodies over 3 MiB, so no genuine review is larger. */
-  static final int MAX_BODY_BYTES = 3 * 1024 * 1024;
+  /** Also enforced while the body is read ({@link BufferedBodyHandler}); checked here too for any other path. */
+  static final int MAX_BODY_BYTES = RequestLimits.MAX_ADMISSION_REVIEW_BYTES;
 
   private final AdmissionReviewParser parser;
   private final AdmissionHandler handler;

@@ -93,6 +93,32 @@ public final class ServeCommand implements Callable<Integer> {
           + "(env WEBHOOK_INFORMER_RESYNC; default: ${DEFAULT-VALUE}).")
   Duration informerResync;
 
+  @Option(names = "--serviceaccount-lookup-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:WEBHOOK_SERVICEACCOUNT_LOOKUP_TIMEOUT:-3s}",
+      description = "How long an admission whose ServiceAccount is not in the cache waits for the API server; keep it "
+          + "under the webhook's timeoutSeconds (5 s as shipped). On timeout the admission gets HTTP 503 and the "
+          + "failurePolicy decides (env WEBHOOK_SERVICEACCOUNT_LOOKUP_TIMEOUT; default: ${DEFAULT-VALUE}).")
+  Duration serviceAccountLookupTimeout;
+
+  @Option(names = "--serviceaccount-direct-reads-per-second", paramLabel = "N",
+      defaultValue = "${env:WEBHOOK_SERVICEACCOUNT_DIRECT_READS_PER_SECOND:-10}",
+      description = "Cache misses that may read the API server per second (bursts up to the same number); a miss "
+          + "beyond it gets HTTP 503 at once; 0 disables direct reads "
+          + "(env WEBHOOK_SERVICEACCOUNT_DIRECT_READS_PER_SECOND; default: ${DEFAULT-VALUE}).")
+  double serviceAccountDirectReadsPerSecond;
+
+  @Option(names = "--request-read-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:WEBHOOK_REQUEST_READ_TIMEOUT:-10s}",
+      description = "A connection must deliver its request headers, and a request its whole body, within this; bodies "
+          + "slower than 1 KiB/s are cut sooner (env WEBHOOK_REQUEST_READ_TIMEOUT; default: ${DEFAULT-VALUE}).")
+  Duration requestReadTimeout;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:WEBHOOK_IDLE_TIMEOUT:-30s}",
+      description = "Close connections silent for this long, between requests or within one "
+          + "(env WEBHOOK_IDLE_TIMEOUT; default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
   @Mixin MutationOptions mutationOptions = new MutationOptions();
   @Mixin SidecarOptions sidecarOptions = new SidecarOptions();
   @Mixin SelfSignedOptions selfSigned = new SelfSignedOptions();
@@ -109,6 +135,14 @@ public final class ServeCommand implements Callable<Integer> {
       settings = mutationOptions.toSettings(sidecarOptions.toSettings());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
+    }
+    RequestLimits limits;
+    try {
+      limits = RequestLimits.DEFAULTS.withTimeouts(requestReadTimeout, idleTimeout);
+      checkLookupOptions();
+    } catch (IllegalArgumentException e) {
+      err.println("webhook serve: " + e.getMessage());
+      return 2;
     }
     if (tlsCertFile == null || tlsKeyFile == null) {
       throw new ParameterException(spec.commandLine(),
@@ -140,13 +174,14 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     WebhookMetrics metrics = new WebhookMetrics();
-    InformerServiceAccounts serviceAccounts = new InformerServiceAccounts(client, informerResync);
-    registerInformerMetrics(metrics, serviceAccounts);
+    InformerServiceAccounts serviceAccounts = new InformerServiceAccounts(client, informerResync,
+        serviceAccountLookupTimeout, serviceAccountDirectReadsPerSecond);
+    serviceAccounts.registerMetrics(metrics);
     PodMutator mutator = new PodMutator(settings);
     AdmissionHandler admissions = new AdmissionHandler(mutator::mutate, serviceAccounts, settings.annotationPrefix(),
         new KubernetesSerialization());
     WebhookServer server = new WebhookServer(address, port, tls, admissions, serviceAccounts::hasSynced, metrics,
-        shutdownGrace);
+        shutdownGrace, limits);
 
     serviceAccounts.start();
     try {
@@ -225,11 +260,15 @@ public final class ServeCommand implements Callable<Integer> {
     return Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
   }
 
-  private static void registerInformerMetrics(WebhookMetrics metrics, InformerServiceAccounts accounts) {
-    metrics.registerGauge("webhook_serviceaccount_informer_synced",
-        "1 once the ServiceAccount cache has completed its first list.", () -> accounts.hasSynced() ? 1 : 0);
-    metrics.registerCounter("webhook_serviceaccount_direct_reads_total",
-        "ServiceAccount lookups that missed the cache and read the API server.", accounts::directReads);
+  private void checkLookupOptions() {
+    if (serviceAccountLookupTimeout.isZero() || serviceAccountLookupTimeout.isNegative()) {
+      throw new IllegalArgumentException("--serviceaccount-lookup-timeout must be positive, got "
+          + serviceAccountLookupTimeout);
+    }
+    if (!(serviceAccountDirectReadsPerSecond >= 0) || Double.isInfinite(serviceAccountDirectReadsPerSecond)) {
+      throw new IllegalArgumentException("--serviceaccount-direct-reads-per-second must be 0 or more, got "
+          + serviceAccountDirectReadsPerSecond);
+    }
   }
 
   private static void sleep(Duration duration) {

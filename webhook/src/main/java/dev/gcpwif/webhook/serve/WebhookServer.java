@@ -30,7 +30,12 @@ public final class WebhookServer implements AutoCloseable {
 
   public WebhookServer(String host, int port, ReloadingServerTls tls, AdmissionHandler admissions, BooleanSupplier ready,
       WebhookMetrics metrics, Duration shutdownGrace) {
-    this(host, port, tls, admissions, ready, metrics, shutdownGrace, routes -> {});
+    this(host, port, tls, admissions, ready, metrics, shutdownGrace, RequestLimits.DEFAULTS, routes -> {});
+  }
+
+  public WebhookServer(String host, int port, ReloadingServerTls tls, AdmissionHandler admissions, BooleanSupplier ready,
+      WebhookMetrics metrics, Duration shutdownGrace, RequestLimits limits) {
+    this(host, port, tls, admissions, ready, metrics, shutdownGrace, limits, routes -> {});
   }
 
   /**
@@ -39,7 +44,14 @@ public final class WebhookServer implements AutoCloseable {
    */
   public WebhookServer(String host, int port, ReloadingServerTls tls, AdmissionHandler admissions, BooleanSupplier ready,
       WebhookMetrics metrics, Duration shutdownGrace, Consumer<RoutesConfig> extraRoutes) {
+    this(host, port, tls, admissions, ready, metrics, shutdownGrace, RequestLimits.DEFAULTS, extraRoutes);
+  }
+
+  public WebhookServer(String host, int port, ReloadingServerTls tls, AdmissionHandler admissions, BooleanSupplier ready,
+      WebhookMetrics metrics, Duration shutdownGrace, RequestLimits limits, Consumer<RoutesConfig> extraRoutes) {
     this.ready = ready;
+    BufferedBodyHandler bodies = new BufferedBodyHandler(limits);
+    registerRequestMetrics(metrics, bodies);
     KubernetesSerialization serialization = new KubernetesSerialization();
     MutateEndpoint mutate = new MutateEndpoint(admissions, serialization, metrics);
     registerTlsMetrics(metrics, tls);
@@ -58,11 +70,16 @@ public final class WebhookServer implements AutoCloseable {
             new SslConnectionFactory(tls.sslContextFactory(), "http/1.1"), new HttpConnectionFactory(https));
         connector.setHost(host);
         connector.setPort(port);
+        // Silence is cut by the idle timeout; slowness (headers or a body trickling in) by the handler's deadlines.
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.addEventListener(bodies);
         return connector;
       });
       config.jetty.modifyServer(server -> {
         // Without these Jetty aborts in-flight requests on stop (verified with Javalin 7.2 / Jetty 12.1).
         server.setStopTimeout(shutdownGrace.toMillis());
+        // Bodies are read before the blocking endpoints run, inside the graceful drain.
+        server.insertHandler(bodies);
         server.insertHandler(new GracefulHandler());
       });
       config.routes.post("/mutate", mutate);
@@ -79,6 +96,16 @@ public final class WebhookServer implements AutoCloseable {
       config.routes.get("/metrics", ctx -> ctx.contentType(WebhookMetrics.CONTENT_TYPE).result(metrics.render()));
       extraRoutes.accept(config.routes);
     });
+  }
+
+  private static void registerRequestMetrics(WebhookMetrics metrics, BufferedBodyHandler bodies) {
+    metrics.registerCounter("webhook_request_body_too_large_total",
+        "Requests refused with 413 because their body exceeded the limit.", bodies::tooLarge);
+    metrics.registerCounter("webhook_request_body_too_slow_total",
+        "Requests cut with 408 because their body arrived too slowly or not within the read timeout.", bodies::tooSlow);
+    metrics.registerCounter("webhook_connections_without_request_total",
+        "Connections closed because no request headers arrived within the read timeout.",
+        bodies::unansweredConnections);
   }
 
   private static void registerTlsMetrics(WebhookMetrics metrics, ReloadingServerTls tls) {

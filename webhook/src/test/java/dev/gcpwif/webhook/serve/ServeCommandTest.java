@@ -41,6 +41,11 @@ class ServeCommandTest {
         new String[] {"--shutdown-grace", "WEBHOOK_SHUTDOWN_GRACE", "default: 20s"},
         new String[] {"--kubeconfig", "WEBHOOK_KUBECONFIG", "default: none"},
         new String[] {"--informer-resync", "WEBHOOK_INFORMER_RESYNC", "default: 10m"},
+        new String[] {"--serviceaccount-lookup-timeout", "WEBHOOK_SERVICEACCOUNT_LOOKUP_TIMEOUT", "default: 3s"},
+        new String[] {"--serviceaccount-direct-reads-per-second", "WEBHOOK_SERVICEACCOUNT_DIRECT_READS_PER_SECOND",
+            "default: 10"},
+        new String[] {"--request-read-timeout", "WEBHOOK_REQUEST_READ_TIMEOUT", "default: 10s"},
+        new String[] {"--idle-timeout", "WEBHOOK_IDLE_TIMEOUT", "default: 30s"},
         new String[] {"--annotation-prefix", "WEBHOOK_ANNOTATION_PREFIX", "default: cloud.google.com"},
         new String[] {"--token-audience", "WEBHOOK_TOKEN_AUDIENCE", "default: sts.googleapis.com"},
         new String[] {"--token-expiration", "WEBHOOK_TOKEN_EXPIRATION", "default: 86400"},
@@ -105,6 +110,21 @@ class ServeCommandTest {
     assertThat(err.toString()).contains("'soon' is not a duration: expected a number with a unit ms, s, m, h or d");
     assertThat(run("serve", "--token-default-mode", "0999")).isEqualTo(2);
     assertThat(err.toString()).contains("'0999' is not a file mode");
+  }
+
+  @Test
+  void deadlinesAndRatesOutOfRangeAreAOneLineError() {
+    assertThat(run("serve", "--serviceaccount-lookup-timeout", "0s")).isEqualTo(2);
+    assertThat(err.toString().strip()).hasLineCount(1)
+        .isEqualTo("webhook serve: --serviceaccount-lookup-timeout must be positive, got PT0S");
+    err.getBuffer().setLength(0);
+    assertThat(run("serve", "--serviceaccount-direct-reads-per-second", "-1")).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo("webhook serve: --serviceaccount-direct-reads-per-second must be 0 or more, got -1.0");
+    err.getBuffer().setLength(0);
+    assertThat(run("serve", "--request-read-timeout", "0s")).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo("webhook serve: --request-read-timeout and --idle-timeout must be positive, got PT0S and PT30S");
   }
 
   @Test
