@@ -35,4 +35,10 @@ public final class DurationConverter implements ITypeConverter<Duration> {
           + " or d (e.g. 10s, 2160h, 90d) or ISO-8601 (e.g. PT720H)");
     }
   }
+
+  /** A duration as a user would have written it ({@code 0s}, {@code 500ms}, {@code 30s}), for error messages. */
+  public static String text(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+  }
 }

@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.serve;
 
+import dev.gcpwif.webhook.cli.DurationConverter;
 import java.time.Duration;
 
 /**
@@ -27,7 +28,7 @@ public record RequestLimits(Duration readTimeout, Duration idleTimeout, long min
   public RequestLimits {
     if (readTimeout.isZero() || readTimeout.isNegative() || idleTimeout.isZero() || idleTimeout.isNegative()) {
       throw new IllegalArgumentException("--request-read-timeout and --idle-timeout must be positive, got "
-          + readTimeout + " and " + idleTimeout);
+          + DurationConverter.text(readTimeout) + " and " + DurationConverter.text(idleTimeout));
     }
   }
 

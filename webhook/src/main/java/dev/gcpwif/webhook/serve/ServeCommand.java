@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,8 +142,7 @@ public final class ServeCommand implements Callable<Integer> {
       limits = RequestLimits.DEFAULTS.withTimeouts(requestReadTimeout, idleTimeout);
       checkLookupOptions();
     } catch (IllegalArgumentException e) {
-      err.println("webhook serve: " + e.getMessage());
-      return 2;
+      throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
     }
     if (tlsCertFile == null || tlsKeyFile == null) {
       throw new ParameterException(spec.commandLine(),
@@ -263,11 +263,11 @@ public final class ServeCommand implements Callable<Integer> {
   private void checkLookupOptions() {
     if (serviceAccountLookupTimeout.isZero() || serviceAccountLookupTimeout.isNegative()) {
       throw new IllegalArgumentException("--serviceaccount-lookup-timeout must be positive, got "
-          + serviceAccountLookupTimeout);
+          + DurationConverter.text(serviceAccountLookupTimeout));
     }
     if (!(serviceAccountDirectReadsPerSecond >= 0) || Double.isInfinite(serviceAccountDirectReadsPerSecond)) {
       throw new IllegalArgumentException("--serviceaccount-direct-reads-per-second must be 0 or more, got "
-          + serviceAccountDirectReadsPerSecond);
+          + BigDecimal.valueOf(serviceAccountDirectReadsPerSecond).stripTrailingZeros().toPlainString());
     }
   }
 

@@ -113,18 +113,19 @@ class ServeCommandTest {
   }
 
   @Test
-  void deadlinesAndRatesOutOfRangeAreAOneLineError() {
+  void deadlinesAndRatesOutOfRangeAreAUsageErrorNamingTheFlagAndTheValue() {
+    String hint = "Try 'java -jar webhook.jar serve --help' for the flags and their values.";
     assertThat(run("serve", "--serviceaccount-lookup-timeout", "0s")).isEqualTo(2);
-    assertThat(err.toString().strip()).hasLineCount(1)
-        .isEqualTo("webhook serve: --serviceaccount-lookup-timeout must be positive, got PT0S");
+    assertThat(err.toString().strip())
+        .isEqualTo("error: --serviceaccount-lookup-timeout must be positive, got 0s\n" + hint);
     err.getBuffer().setLength(0);
     assertThat(run("serve", "--serviceaccount-direct-reads-per-second", "-1")).isEqualTo(2);
     assertThat(err.toString().strip())
-        .isEqualTo("webhook serve: --serviceaccount-direct-reads-per-second must be 0 or more, got -1.0");
+        .isEqualTo("error: --serviceaccount-direct-reads-per-second must be 0 or more, got -1\n" + hint);
     err.getBuffer().setLength(0);
     assertThat(run("serve", "--request-read-timeout", "0s")).isEqualTo(2);
     assertThat(err.toString().strip())
-        .isEqualTo("webhook serve: --request-read-timeout and --idle-timeout must be positive, got PT0S and PT30S");
+        .isEqualTo("error: --request-read-timeout and --idle-timeout must be positive, got 0s and 30s\n" + hint);
   }
 
   @Test
