@@ -63,6 +63,10 @@ public final class AdmissionReviewParser {
       if (!(request.getObject() instanceof Pod)) {
         throw new MalformedAdmissionReviewException("request.object is not a v1 Pod although request.kind is Pod");
       }
+      String problem = PodShapeValidator.problem((Pod) request.getObject());
+      if (problem != null) {
+        throw new MalformedAdmissionReviewException("request.object." + problem);
+      }
     }
     return review;
   }

@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.inject;
 
+import dev.gcpwif.webhook.admission.PodShapeValidator;
 import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -138,6 +139,10 @@ public final class ManifestInjector {
     PodSpec spec = pod.getSpec();
     if (spec == null) {
       throw new ManifestException(document.where() + ": " + describe(document) + " has no spec");
+    }
+    String problem = PodShapeValidator.problem(pod);
+    if (problem != null) {
+      throw new ManifestException(document.where() + ": " + describe(document) + ": " + problem);
     }
     String name = serviceAccountName(spec);
     ServiceAccount serviceAccount = serviceAccounts.find(namespace, name).orElseThrow(() -> new ManifestException(

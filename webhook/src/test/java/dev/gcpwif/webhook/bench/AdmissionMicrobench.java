@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * review, {@link AdmissionHandler#handle}, write the response), single-threaded in a loop, in CPU microseconds per
  * admission for pods of 1, 5 and 20 containers; then the cost of each Jackson pass the path is made of, so that a
  * change to the path can be justified by numbers. Run with {@code benchmarks/webhook-bench.sh micro}; add
- * {@code -XX:StartFlightRecording=settings=profile,filename=...} for a profile.
+ * {@code -XX:StartFlightRecording=settings=profile,filename=...} for a profile. Large pods ({@code bench.containers}
+ * up to 1,000 and {@code bench.envs}, one container with that many variables) show how the cost scales.
  */
 public final class AdmissionMicrobench {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -90,6 +91,22 @@ public final class AdmissionMicrobench {
       double handle = micros(millis, () -> handleQuietly(handler, parser, body)) - parse;
       double write = micros(millis, () -> SERIALIZATION.asJson(result.review()));
       System.out.printf("| %d | %.0f | %.0f | %.0f | %.0f | %s |%n", size, whole, parse, handle, write, detail);
+    }
+
+    int[] envs = Arrays.stream(System.getProperty("bench.envs", "10,100,1000").split(","))
+        .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+    System.out.println();
+    System.out.println("| env vars in one container | review KiB | whole admission µs | diff pods µs | µs per variable |");
+    System.out.println("|---|---|---|---|---|");
+    for (int variables : envs) {
+      String body = new String(AdmissionReviews.podCreateWithEnv(variables), StandardCharsets.UTF_8);
+      Pod pod = (Pod) SERIALIZATION.unmarshal(body, AdmissionReview.class).getRequest().getObject();
+      pod.getMetadata().setNamespace("payments");
+      Pod mutated = mutator.mutate(pod, account);
+      double whole = micros(millis, () -> admit(parser, handler, body));
+      double diff = micros(millis, () -> JsonPatchDiff.operations(pod, mutated));
+      System.out.printf("| %d | %d | %.0f | %.0f | %.2f |%n", variables, body.length() / 1024, whole, diff,
+          whole / variables);
     }
   }
 

@@ -33,6 +33,19 @@ final class AdmissionReviews {
         .endMetadata().build();
   }
 
+  /** The fixture with its one container holding {@code variables} env variables (a large pod of another shape). */
+  static byte[] podCreateWithEnv(int variables) throws IOException {
+    AdmissionReview review = SERIALIZATION.unmarshal(new String(podCreate(1), StandardCharsets.UTF_8),
+        AdmissionReview.class);
+    Pod pod = (Pod) review.getRequest().getObject();
+    List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
+    for (int i = 0; i < variables; i++) {
+      env.add(new io.fabric8.kubernetes.api.model.EnvVar("VAR_" + i, "value-" + i, null));
+    }
+    pod.getSpec().getContainers().get(0).setEnv(env);
+    return SERIALIZATION.asJson(review).getBytes(StandardCharsets.UTF_8);
+  }
+
   static byte[] podCreate(int containers) throws IOException {
     String fixture;
     try (InputStream in = AdmissionReviews.class.getResourceAsStream("/admission/pod-create-from-replicaset.json")) {

@@ -57,12 +57,14 @@ final class AppContainerEnv {
     if (container.getEnv() == null) {
       return;
     }
-    List<EnvVar> env = new ArrayList<>(container.getEnv());
+    // One pass: removing entries one by one from an ArrayList costs the list's length each.
+    List<EnvVar> env = new ArrayList<>(container.getEnv().size());
     int firstRemoved = -1;
-    for (int i = env.size() - 1; i >= 0; i--) {
-      if (isAdded(env.get(i))) {
-        env.remove(i);
-        firstRemoved = i;
+    for (EnvVar var : container.getEnv()) {
+      if (isAdded(var)) {
+        firstRemoved = firstRemoved < 0 ? env.size() : firstRemoved;
+      } else {
+        env.add(var);
       }
     }
     if (firstRemoved < 0) {

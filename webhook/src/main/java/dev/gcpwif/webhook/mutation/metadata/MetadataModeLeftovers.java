@@ -4,6 +4,9 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -31,10 +34,19 @@ public final class MetadataModeLeftovers {
     }
     spec.setInitContainers(withoutOurSidecar(spec.getInitContainers()));
     spec.setContainers(withoutOurSidecar(spec.getContainers()));
+    boolean othersMountTmp = ReservedNames.othersMountTmpVolume(spec);
     spec.setVolumes(new ArrayList<>(orEmpty(spec.getVolumes()).stream()
-        .filter(volume -> !ReservedNames.isOurTmpVolume(volume, spec) && !BotoVolume.isOurs(volume)).toList()));
+        .filter(volume -> !ReservedNames.isOurTmpVolume(volume, othersMountTmp) && !BotoVolume.isOurs(volume))
+        .toList()));
     allContainers(spec).forEach(BotoVolume::revertToTokenMount);
+    // One revert per distinct sidecar: a second one with the same address and project finds nothing left to undo,
+    // and walking every container once per copy would cost copies times containers.
+    Set<List<String>> reverted = new HashSet<>();
     for (Container sidecar : sidecars) {
+      if (!reverted.add(Arrays.asList(String.join(" ", SidecarContainerFactory.listenAddresses(sidecar)),
+          SidecarContainerFactory.projectId(sidecar)))) {
+        continue;
+      }
       List<String> listening = SidecarContainerFactory.listenAddresses(sidecar);
       AppContainerEnv appEnv = new AppContainerEnv(listening.get(0));
       String projectId = SidecarContainerFactory.projectId(sidecar);

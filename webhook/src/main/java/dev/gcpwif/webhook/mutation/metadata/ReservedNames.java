@@ -21,8 +21,9 @@ final class ReservedNames {
     String why = "as metadata mode (" + injectionModeAnnotation + ": metadata) needs that name";
     requireNoForeignSidecar(spec.getInitContainers(), "an init container", why);
     requireNoForeignSidecar(spec.getContainers(), "a container", why);
+    boolean foreignMount = othersMountTmpVolume(spec);
     for (Volume volume : spec.getVolumes()) {
-      if (SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) && !isOurTmpVolume(volume, spec)) {
+      if (SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) && !isOurTmpVolume(volume, foreignMount)) {
         throw new PodConflictException("the pod already has a volume named \"" + SidecarContainerFactory.TMP_VOLUME_NAME
             + "\" that is not the metadata server's scratch volume; rename it, " + why);
       }
@@ -44,12 +45,20 @@ final class ReservedNames {
     }
   }
 
-  /** Our scratch volume: an emptyDir of our name that no container but our sidecar mounts. */
-  static boolean isOurTmpVolume(Volume volume, PodSpec spec) {
-    if (!SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) || volume.getEmptyDir() == null) {
-      return false;
-    }
-    return MetadataModeLeftovers.allContainers(spec)
+  /**
+   * Our scratch volume: an emptyDir of our name that no container but our sidecar mounts.
+   *
+   * @param othersMountTmpVolume {@link #othersMountTmpVolume} of the pod, computed once per pod: per volume it would
+   *     make a pod with many volumes of that name cost volumes times mounts
+   */
+  static boolean isOurTmpVolume(Volume volume, boolean othersMountTmpVolume) {
+    return SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) && volume.getEmptyDir() != null
+        && !othersMountTmpVolume;
+  }
+
+  /** Whether a container other than our sidecar mounts a volume of the scratch volume's name. */
+  static boolean othersMountTmpVolume(PodSpec spec) {
+    return !MetadataModeLeftovers.allContainers(spec)
         .filter(container -> !SidecarContainerFactory.isOurs(container))
         .noneMatch(container -> container.getVolumeMounts() != null && container.getVolumeMounts().stream()
             .anyMatch(mount -> mount != null && SidecarContainerFactory.TMP_VOLUME_NAME.equals(mount.getName())));

