@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gcpwif.webhook.admission.JsonPatchDiff;
 import dev.gcpwif.webhook.mutation.metadata.TokenCarriers;
+import dev.gcpwif.webhook.testing.ExpectedRendering;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.zjsonpatch.JsonPatch;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,12 +43,7 @@ class PodMutatorTableTest {
 
     String actual = SERIALIZATION.asYaml(mutated);
     String expected = c.exists("expected.yaml") ? SERIALIZATION.asYaml(c.expectedPod()) : null;
-    if (!actual.equals(expected)) {
-      Path written = Path.of("target/mutation-actual", c.name(), "expected.yaml");
-      Files.createDirectories(written.getParent());
-      Files.writeString(written, actual);
-    }
-    assertThat(actual).isEqualTo(expected);
+    ExpectedRendering.assertRendering(actual, expected, Path.of("target/mutation-actual", c.name(), "expected.yaml"));
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.testing.ExpectedRendering;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,20 +35,10 @@ class MetadataSidecarInjectorTableTest {
     }
     Pod actual = c.injector().inject(input, c.injectedContainers(input), c.modeOptions());
     String actualYaml = MetadataModeCase.SERIALIZATION.asYaml(actual);
-    Path expectedFile = c.dir().resolve("expected.yaml");
-    Path written = Path.of("target/metadata-mode-actual", c.name(), "expected.yaml");
-    if (!Files.exists(expectedFile)) {
-      Files.createDirectories(written.getParent());
-      Files.writeString(written, actualYaml);
-      throw new AssertionError("no expected.yaml for " + c.name() + "; the actual rendering is in " + written);
-    }
-    String expectedYaml = MetadataModeCase.SERIALIZATION.asYaml(c.expectedPod());
-    if (!actualYaml.equals(expectedYaml)) {
-      // to review and copy over when the change is intended
-      Files.createDirectories(written.getParent());
-      Files.writeString(written, actualYaml);
-    }
-    assertThat(actualYaml).isEqualTo(expectedYaml);
+    String expectedYaml = Files.exists(c.dir().resolve("expected.yaml"))
+        ? MetadataModeCase.SERIALIZATION.asYaml(c.expectedPod()) : null;
+    ExpectedRendering.assertRendering(actualYaml, expectedYaml,
+        Path.of("target/metadata-mode-actual", c.name(), "expected.yaml"));
   }
 
   /** Only the sidecar exchanges the token: no other container, skipped or init, may mount a volume carrying it. */
