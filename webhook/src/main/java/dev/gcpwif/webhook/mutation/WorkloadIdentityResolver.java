@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.mutation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +19,7 @@ final class WorkloadIdentityResolver {
   }
 
   /** Empty when the ServiceAccount is missing or has no provider annotation: such pods are not ours to touch. */
-  Optional<WorkloadIdentity> resolve(Pod pod, ServiceAccount serviceAccount) throws InvalidAnnotationException {
+  Optional<WorkloadIdentity> resolve(Pod pod, ServiceAccount serviceAccount, List<String> warnings) throws InvalidAnnotationException {
     Map<String, String> sa = annotations(serviceAccount);
     String providerValue = sa.get(keys.provider());
     if (providerValue == null) {
@@ -36,10 +37,10 @@ final class WorkloadIdentityResolver {
         : settings.defaultAudience();
     long expiration = settings.defaultTokenExpirationSeconds();
     if (sa.containsKey(keys.tokenExpiration())) {
-      expiration = AnnotationValues.tokenExpiration(keys.tokenExpiration(), sa.get(keys.tokenExpiration()));
+      expiration = AnnotationValues.tokenExpiration(keys.tokenExpiration(), sa.get(keys.tokenExpiration()), warnings);
     }
     if (podAnnotations.containsKey(keys.tokenExpiration())) {
-      expiration = AnnotationValues.tokenExpiration(keys.tokenExpiration(), podAnnotations.get(keys.tokenExpiration()));
+      expiration = AnnotationValues.tokenExpiration(keys.tokenExpiration(), podAnnotations.get(keys.tokenExpiration()), warnings);
     }
     InjectionMode mode = InjectionMode.DIRECT;
     if (sa.containsKey(keys.injectionMode())) {

@@ -51,6 +51,14 @@ class PodMutatorTableTest {
     assertThat(actual).isEqualTo(expected);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("admittedCases")
+  void warnsAboutEveryValueItCorrectedOrIgnored(MutationCase c) throws Exception {
+    List<String> warnings = new PodMutator(c.settings()).mutateWithWarnings(c.pod(), c.serviceAccount()).warnings();
+
+    assertThat(warnings).containsExactlyElementsOf(c.expectedWarnings());
+  }
+
   /**
    * Least privilege: in metadata mode only the sidecar exchanges the projected token, so no app container or init
    * container (skipped ones included) may mount a volume that carries it. Checked for every case rendered in metadata
