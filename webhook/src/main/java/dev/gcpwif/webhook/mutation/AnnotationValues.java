@@ -29,7 +29,6 @@ final class AnnotationValues {
       Pattern.compile("[^@]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\\.iam\\.gserviceaccount\\.com");
   private static final Pattern PROJECT_ID =
       Pattern.compile("([a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
-  private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern INTEGER = Pattern.compile("([+-]?)([0-9]+)");
 
   private AnnotationValues() {}
@@ -114,18 +113,18 @@ final class AnnotationValues {
     return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
   }
 
-  static Set<String> containerNames(String annotation, String value) throws InvalidAnnotationException {
+  /**
+   * The names of a skip-containers value, separated by {@code ,} or {@code ;} (Azure Workload Identity's separator,
+   * which users copy) with any spaces around them. A name cannot be wrong here: one that is no container's name
+   * skips nothing, and the resolver warns about it.
+   */
+  static Set<String> containerNames(String annotation, String value) {
     Set<String> names = new LinkedHashSet<>();
-    for (String part : value.split(",", -1)) {
-      String name = part.trim();
-      if (name.isEmpty()) {
-        continue;
+    for (String part : value.split("[,;]", -1)) {
+      String name = part.strip();
+      if (!name.isEmpty()) {
+        names.add(name);
       }
-      if (!CONTAINER_NAME.matcher(name).matches()) {
-        throw new InvalidAnnotationException(
-            annotation, value, "comma-separated container names (lower-case DNS labels, like app,istio-proxy)");
-      }
-      names.add(name);
     }
     return names;
   }
