@@ -101,6 +101,26 @@ class AdmissionHandlerTest {
   }
 
   @Test
+  void aMirrorPodIsAdmittedWithoutPatchOrWarningEvenWithBadAnnotations() throws Exception {
+    AdmissionHandler real = new AdmissionHandler(
+        new dev.gcpwif.webhook.mutation.PodMutator(dev.gcpwif.webhook.mutation.WebhookSettings.defaults())
+            ::mutateWithWarnings, lookup, "cloud.google.com", SERIALIZATION);
+    AdmissionReview mirror = review("pod-create-from-replicaset.json");
+    ((Pod) mirror.getRequest().getObject()).getMetadata().setAnnotations(Map.of(
+        "kubernetes.io/config.mirror", "5c0f9bd7", "cloud.google.com/injection-mode", "nonsense"));
+    AdmissionReview ordinary = review("pod-create-from-replicaset.json");
+
+    AdmissionResult result = real.handle(mirror);
+
+    assertThat(real.handle(ordinary).outcome()).as("the same pod without the mirror annotation")
+        .isEqualTo(AdmissionOutcome.MUTATED);
+    assertThat(result.outcome()).isEqualTo(AdmissionOutcome.UNCHANGED);
+    assertThat(result.review().getResponse().getAllowed()).isTrue();
+    assertThat(result.review().getResponse().getPatch()).isNull();
+    assertThat(result.review().getResponse().getWarnings()).isNullOrEmpty();
+  }
+
+  @Test
   void namespaceComesFromTheRequestWhenThePodHasNone() throws Exception {
     handler.handle(review("pod-create-from-replicaset.json"));
 
