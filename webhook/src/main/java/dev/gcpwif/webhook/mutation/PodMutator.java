@@ -92,6 +92,7 @@ public final class PodMutator {
     if (copy.getMetadata() == null) {
       copy.setMetadata(new ObjectMeta());
     }
+    warnAboutCredentialsTheUserSet(containers, warnings);
     // Every mode starts file-based: the metadata sidecar reads the same configuration file.
     fileCredentials.inject(copy, containers, identity);
     unmountFromSkippedContainers(copy, identity);
@@ -109,6 +110,25 @@ public final class PodMutator {
    */
   public void validate(ServiceAccount serviceAccount) throws InvalidAnnotationException {
     mutate(PROBE_POD, serviceAccount);
+  }
+
+  /**
+   * The Go webhook replaces a GOOGLE_APPLICATION_CREDENTIALS the container sets; this one keeps the user's choice (a
+   * key file, say, on purpose), and says so, since client libraries in that container then do not use the injection.
+   */
+  private static void warnAboutCredentialsTheUserSet(List<Container> containers, List<String> warnings) {
+    String ours = CredentialFiles.path(CredentialFiles.CREDENTIAL_CONFIGURATION);
+    for (Container container : containers) {
+      if (container.getEnv() == null) {
+        continue;
+      }
+      container.getEnv().stream()
+          .filter(e -> e != null && "GOOGLE_APPLICATION_CREDENTIALS".equals(e.getName()) && !ours.equals(e.getValue()))
+          .findFirst()
+          .ifPresent(e -> warnings.add("container \"" + container.getName() + "\" sets GOOGLE_APPLICATION_CREDENTIALS"
+              + (e.getValue() != null ? "=\"" + e.getValue() + "\"" : " from valueFrom") + ": kept, so client libraries"
+              + " in it use that, not the injected credentials; remove the variable to use them"));
+    }
   }
 
   static final String MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
