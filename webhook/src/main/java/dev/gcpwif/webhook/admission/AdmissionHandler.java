@@ -2,6 +2,7 @@ package dev.gcpwif.webhook.admission;
 
 import dev.gcpwif.webhook.metrics.AdmissionOutcome;
 import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.MutationResult;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookup;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -88,8 +90,11 @@ public final class AdmissionHandler {
 
     Optional<ServiceAccount> serviceAccount = serviceAccounts.find(namespace, serviceAccountName);
     Pod mutated;
+    List<String> warnings;
     try {
-      mutated = mutation.apply(submitted, serviceAccount.orElse(null));
+      MutationResult result = mutation.apply(submitted, serviceAccount.orElse(null));
+      mutated = result.pod();
+      warnings = result.warnings();
     } catch (InvalidAnnotationException e) {
       return new AdmissionResult(deny(request, e.getMessage()), AdmissionOutcome.DENIED, "none", dryRun, subject,
           serviceAccountName, e.getMessage());
@@ -100,10 +105,10 @@ public final class AdmissionHandler {
     JsonNode patch = JsonPatchDiff.operations(submittedTree, serialization.convertValue(mutated, JsonNode.class));
     if (patch.isEmpty()) {
       String why = serviceAccount.isPresent() ? "nothing to inject" : "ServiceAccount not found";
-      return new AdmissionResult(allow(request, null), AdmissionOutcome.UNCHANGED, "none", dryRun, subject,
+      return new AdmissionResult(allow(request, null, warnings), AdmissionOutcome.UNCHANGED, "none", dryRun, subject,
           serviceAccountName, why);
     }
-    return new AdmissionResult(allow(request, serialization.asJson(patch)), AdmissionOutcome.MUTATED, mode, dryRun,
+    return new AdmissionResult(allow(request, serialization.asJson(patch), warnings), AdmissionOutcome.MUTATED, mode, dryRun,
         subject, serviceAccountName, patch.size() + " patch operations");
   }
 
@@ -169,7 +174,15 @@ public final class AdmissionHandler {
   }
 
   private static AdmissionReview allow(AdmissionRequest request, String patchJson) {
+    return allow(request, patchJson, List.of());
+  }
+
+  /** {@code warnings} go to {@code response.warnings}, which kubectl prints as "Warning: ..." lines. */
+  private static AdmissionReview allow(AdmissionRequest request, String patchJson, List<String> warnings) {
     AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true);
+    if (!warnings.isEmpty()) {
+      response.withWarnings(warnings);
+    }
     if (patchJson != null) {
       response.withPatchType("JSONPatch")
           .withPatch(Base64.getEncoder().encodeToString(patchJson.getBytes(StandardCharsets.UTF_8)));

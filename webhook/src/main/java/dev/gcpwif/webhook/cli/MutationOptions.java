@@ -30,7 +30,7 @@ public final class MutationOptions {
       paramLabel = "SECONDS",
       defaultValue = "${env:WEBHOOK_TOKEN_EXPIRATION:-86400}",
       converter = TokenExpirationConverter.class,
-      description = "Default lifetime of the projected token in seconds, at least 600 (env WEBHOOK_TOKEN_EXPIRATION; default: ${DEFAULT-VALUE}).")
+      description = "Default lifetime of the projected token: seconds, or a Go duration like 24h, 90m or 3600s as the Go webhook takes; at least 600 seconds (env WEBHOOK_TOKEN_EXPIRATION; default: ${DEFAULT-VALUE}).")
   long tokenExpirationSeconds;
 
   @Option(

@@ -31,6 +31,9 @@ import picocli.CommandLine.Spec;
         "Each pod's ServiceAccount (spec.serviceAccountName, else 'default'; namespace 'default' when unset) must"
             + " be in the input or in a --service-account file. Every ServiceAccount given is checked, and a bad"
             + " annotation is reported against its own file. A file without any object is an error.",
+        "A value the webhook corrects or ignores (an out-of-range token-expiration, say) is printed on stderr as a"
+            + " 'warning: ' line naming the document, as kubectl prints the webhook's admission warnings; the exit"
+            + " status stays 0.",
         "Exit status: 0 on success, 1 on bad input (one line on stderr), 2 on a usage error."},
     footer = {"Example:", "  java -jar webhook.jar inject -f sa.yaml -f deployment.yaml | kubectl apply -f -"})
 public final class InjectCommand implements Callable<Integer> {
@@ -69,7 +72,11 @@ public final class InjectCommand implements Callable<Integer> {
     }
     try {
       ManifestInjector injector = new ManifestInjector(new PodMutator(settings));
-      String yaml = injector.inject(read(files), read(serviceAccountFiles));
+      List<String> warnings = new ArrayList<>();
+      String yaml = injector.inject(read(files), read(serviceAccountFiles), warnings::add);
+      // Printed only once the whole input is injected: on bad input the error line stays the only line.
+      warnings.forEach(w -> err.println("warning: " + w));
+      err.flush();
       out.print(yaml);
       out.flush();
       return 0;

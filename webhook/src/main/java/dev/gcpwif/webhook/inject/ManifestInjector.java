@@ -2,6 +2,7 @@ package dev.gcpwif.webhook.inject;
 
 import dev.gcpwif.webhook.admission.PodShapeValidator;
 import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.MutationResult;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -39,6 +41,14 @@ public final class ManifestInjector {
    * @param serviceAccountSources extra ServiceAccounts to resolve pods against; not printed
    */
   public String inject(List<Source> manifests, List<Source> serviceAccountSources) throws ManifestException {
+    return inject(manifests, serviceAccountSources, warning -> {});
+  }
+
+  /**
+   * @param warnings receives each admission warning the webhook would give, prefixed with where the pod is
+   */
+  public String inject(List<Source> manifests, List<Source> serviceAccountSources, Consumer<String> warnings)
+      throws ManifestException {
     ServiceAccountDirectory serviceAccounts = new ServiceAccountDirectory();
     for (Source source : serviceAccountSources) {
       for (ManifestDocument document : ManifestReader.read(source.name(), source.yaml())) {
@@ -60,7 +70,7 @@ public final class ManifestInjector {
     }
     StringBuilder out = new StringBuilder();
     for (ManifestDocument document : documents) {
-      out.append(SERIALIZATION.asYaml(injected(document, serviceAccounts)));
+      out.append(SERIALIZATION.asYaml(injected(document, serviceAccounts, warnings)));
     }
     return out.toString();
   }
@@ -82,41 +92,41 @@ public final class ManifestInjector {
     }
   }
 
-  private Object injected(ManifestDocument document, ServiceAccountDirectory serviceAccounts)
-      throws ManifestException {
+  private Object injected(ManifestDocument document, ServiceAccountDirectory serviceAccounts,
+      Consumer<String> warnings) throws ManifestException {
     String apiVersion = document.apiVersion();
     String kind = document.kind();
     if (apiVersion.equals("v1") && kind.equals("Pod")) {
       Pod pod = SERIALIZATION.convertValue(document.content(), Pod.class);
-      return mutate(pod, namespace(pod.getMetadata()), document, serviceAccounts);
+      return mutate(pod, namespace(pod.getMetadata()), document, serviceAccounts, warnings);
     }
     if (apiVersion.equals("apps/v1")) {
       switch (kind) {
         case "Deployment":
-          return withTemplate(document, Deployment.class, d -> d.getSpec().getTemplate(), serviceAccounts);
+          return withTemplate(document, Deployment.class, d -> d.getSpec().getTemplate(), serviceAccounts, warnings);
         case "StatefulSet":
-          return withTemplate(document, StatefulSet.class, s -> s.getSpec().getTemplate(), serviceAccounts);
+          return withTemplate(document, StatefulSet.class, s -> s.getSpec().getTemplate(), serviceAccounts, warnings);
         case "DaemonSet":
-          return withTemplate(document, DaemonSet.class, d -> d.getSpec().getTemplate(), serviceAccounts);
+          return withTemplate(document, DaemonSet.class, d -> d.getSpec().getTemplate(), serviceAccounts, warnings);
         case "ReplicaSet":
-          return withTemplate(document, ReplicaSet.class, r -> r.getSpec().getTemplate(), serviceAccounts);
+          return withTemplate(document, ReplicaSet.class, r -> r.getSpec().getTemplate(), serviceAccounts, warnings);
         default:
           return document.content();
       }
     }
     if (apiVersion.equals("batch/v1") && kind.equals("Job")) {
-      return withTemplate(document, Job.class, j -> j.getSpec().getTemplate(), serviceAccounts);
+      return withTemplate(document, Job.class, j -> j.getSpec().getTemplate(), serviceAccounts, warnings);
     }
     if (apiVersion.equals("batch/v1") && kind.equals("CronJob")) {
       return withTemplate(document, CronJob.class,
-          c -> c.getSpec().getJobTemplate().getSpec().getTemplate(), serviceAccounts);
+          c -> c.getSpec().getJobTemplate().getSpec().getTemplate(), serviceAccounts, warnings);
     }
     return document.content();
   }
 
   private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T withTemplate(ManifestDocument document,
-      Class<T> type, Function<T, PodTemplateSpec> template, ServiceAccountDirectory serviceAccounts)
-      throws ManifestException {
+      Class<T> type, Function<T, PodTemplateSpec> template, ServiceAccountDirectory serviceAccounts,
+      Consumer<String> warnings) throws ManifestException {
     T workload = SERIALIZATION.convertValue(document.content(), type);
     PodTemplateSpec podTemplate;
     try {
@@ -128,14 +138,14 @@ public final class ManifestInjector {
       throw new ManifestException(document.where() + ": " + describe(document) + " has no pod template spec");
     }
     Pod pod = new Pod("v1", "Pod", podTemplate.getMetadata(), podTemplate.getSpec(), null);
-    Pod mutated = mutate(pod, namespace(workload.getMetadata()), document, serviceAccounts);
+    Pod mutated = mutate(pod, namespace(workload.getMetadata()), document, serviceAccounts, warnings);
     podTemplate.setMetadata(mutated.getMetadata());
     podTemplate.setSpec(mutated.getSpec());
     return workload;
   }
 
-  private Pod mutate(Pod pod, String namespace, ManifestDocument document, ServiceAccountDirectory serviceAccounts)
-      throws ManifestException {
+  private Pod mutate(Pod pod, String namespace, ManifestDocument document, ServiceAccountDirectory serviceAccounts,
+      Consumer<String> warnings) throws ManifestException {
     PodSpec spec = pod.getSpec();
     if (spec == null) {
       throw new ManifestException(document.where() + ": " + describe(document) + " has no spec");
@@ -149,7 +159,9 @@ public final class ManifestInjector {
         document.where() + ": " + describe(document) + " runs as ServiceAccount " + namespace + "/" + name
             + ", which is not in the input; add it, or pass it with --service-account FILE"));
     try {
-      return mutator.mutate(pod, serviceAccount);
+      MutationResult result = mutator.mutateWithWarnings(pod, serviceAccount);
+      result.warnings().forEach(w -> warnings.accept(document.where() + ": " + describe(document) + ": " + w));
+      return result.pod();
     } catch (InvalidAnnotationException e) {
       throw new ManifestException(document.where() + ": " + describe(document) + ": " + e.getMessage());
     }

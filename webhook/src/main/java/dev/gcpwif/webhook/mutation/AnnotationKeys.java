@@ -41,6 +41,11 @@ public record AnnotationKeys(String prefix) {
     return prefix + "/skip-containers";
   }
 
+  /** ServiceAccount, the Go webhook's user for its gcloud setup init container: accepted and ignored here. */
+  public String gcloudRunAsUser() {
+    return prefix + "/gcloud-run-as-user";
+  }
+
   /** Pod, written by the webhook: the external_account credential configuration, projected as a file. */
   public String externalCredentialsJson() {
     return prefix + "/external-credentials-json";

@@ -1,6 +1,7 @@
 package dev.gcpwif.webhook.mutation;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -28,8 +29,7 @@ final class AnnotationValues {
       Pattern.compile("[^@]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\\.iam\\.gserviceaccount\\.com");
   private static final Pattern PROJECT_ID =
       Pattern.compile("([a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
-  private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final Pattern DIGITS = Pattern.compile("[0-9]{1,19}");
+  private static final Pattern INTEGER = Pattern.compile("([+-]?)([0-9]+)");
 
   private AnnotationValues() {}
 
@@ -66,16 +66,32 @@ final class AnnotationValues {
         || Character.isISOControl(c));
   }
 
-  static long tokenExpiration(String annotation, String value) throws InvalidAnnotationException {
-    String digits = value.trim();
-    if (DIGITS.matcher(digits).matches()) {
-      long seconds = Long.parseLong(digits);
-      if (isTokenExpiration(seconds)) {
-        return seconds;
-      }
+  /**
+   * Any whole number is used, as the Go webhook used it: one outside what the API server accepts for a projected
+   * token is raised or lowered to the nearest bound, with a warning in {@code warnings}. Only a value that is not a
+   * whole number denies the pod.
+   */
+  static long tokenExpiration(String annotation, String value, List<String> warnings)
+      throws InvalidAnnotationException {
+    Matcher number = INTEGER.matcher(value.trim());
+    if (!number.matches()) {
+      throw new InvalidAnnotationException(annotation, value, "a whole number of seconds (the API server allows "
+          + MIN_TOKEN_EXPIRATION_SECONDS + " to " + MAX_TOKEN_EXPIRATION_SECONDS + ")");
     }
-    throw new InvalidAnnotationException(annotation, value, "a whole number of seconds between "
-        + MIN_TOKEN_EXPIRATION_SECONDS + " and " + MAX_TOKEN_EXPIRATION_SECONDS);
+    boolean negative = "-".equals(number.group(1));
+    String digits = number.group(2).replaceFirst("^0+(?=.)", "");
+    // More than 18 digits is beyond any bound, and beyond a long: compare by length rather than parse.
+    long seconds = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
+    if (negative && seconds != 0) {
+      seconds = -seconds;
+    }
+    long used = Math.max(MIN_TOKEN_EXPIRATION_SECONDS, Math.min(MAX_TOKEN_EXPIRATION_SECONDS, seconds));
+    if (used != seconds) {
+      warnings.add(annotation + "=\"" + value + "\": " + (used > seconds ? "raised" : "lowered") + " to " + used
+          + " seconds, the " + (used > seconds ? "shortest" : "longest")
+          + " lifetime the API server allows for a projected token");
+    }
+    return used;
   }
 
   static boolean isTokenExpiration(long seconds) {
@@ -97,18 +113,18 @@ final class AnnotationValues {
     return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
   }
 
-  static Set<String> containerNames(String annotation, String value) throws InvalidAnnotationException {
+  /**
+   * The names of a skip-containers value, separated by {@code ,} or {@code ;} (Azure Workload Identity's separator,
+   * which users copy) with any spaces around them. A name cannot be wrong here: one that is no container's name
+   * skips nothing, and the resolver warns about it.
+   */
+  static Set<String> containerNames(String annotation, String value) {
     Set<String> names = new LinkedHashSet<>();
-    for (String part : value.split(",", -1)) {
-      String name = part.trim();
-      if (name.isEmpty()) {
-        continue;
+    for (String part : value.split("[,;]", -1)) {
+      String name = part.strip();
+      if (!name.isEmpty()) {
+        names.add(name);
       }
-      if (!CONTAINER_NAME.matcher(name).matches()) {
-        throw new InvalidAnnotationException(
-            annotation, value, "comma-separated container names (lower-case DNS labels, like app,istio-proxy)");
-      }
-      names.add(name);
     }
     return names;
   }

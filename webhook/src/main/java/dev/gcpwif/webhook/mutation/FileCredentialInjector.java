@@ -55,6 +55,17 @@ final class FileCredentialInjector implements PodInjector {
     annotations.put(keys.externalCredentialsJson(), ExternalAccountConfig.render(
         identity.provider(), identity.serviceAccountEmail(), CredentialFiles.path(CredentialFiles.TOKEN)));
     annotations.put(keys.botoConfig(), BotoConfig.render(configFile, identity.projectId()));
+    // The identity used, under the ServiceAccount's keys, as the Go webhook writes it: scripts and dashboards read
+    // it from the pod. Whatever a copied manifest carried there is replaced, and an email no longer used removed.
+    annotations.put(keys.provider(), identity.provider());
+    if (identity.serviceAccountEmail().isPresent()) {
+      annotations.put(keys.serviceAccountEmail(), identity.serviceAccountEmail().get());
+    } else {
+      annotations.remove(keys.serviceAccountEmail());
+    }
+    annotations.put(keys.audience(), identity.audience());
+    // Also the pod's own override key: a later pass reads it back and gets the same value (the Go webhook does so too).
+    annotations.put(keys.tokenExpiration(), Long.toString(identity.tokenExpirationSeconds()));
   }
 
   private void putVolume(Pod pod, WorkloadIdentity identity) throws PodConflictException {

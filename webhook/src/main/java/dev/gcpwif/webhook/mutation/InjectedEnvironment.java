@@ -28,12 +28,21 @@ final class InjectedEnvironment {
     if (!alreadySet.contains("BOTO_CONFIG")) {
       env.put("BOTO_PATH", CredentialFiles.path(CredentialFiles.BOTO_CONFIG) + BOTO_PATH_DEFAULT_FILES);
     }
-    // One project for every tool: a container that names its project in either variable keeps it for both.
-    boolean projectChosen = alreadySet.contains("GOOGLE_CLOUD_PROJECT") || alreadySet.contains("CLOUDSDK_CORE_PROJECT");
-    identity.projectId().filter(project -> !projectChosen).ifPresent(project -> {
-      env.put("GOOGLE_CLOUD_PROJECT", project);
-      env.put("CLOUDSDK_CORE_PROJECT", project);
-    });
+    // One project for every tool: a container that names its project in one variable gets it in the other too (gcloud
+    // ignores GOOGLE_CLOUD_PROJECT, client libraries ignore CLOUDSDK_CORE_PROJECT), as a $(VAR) reference to its own
+    // value, which resolves since ours come after the user's variables.
+    boolean libraries = alreadySet.contains("GOOGLE_CLOUD_PROJECT");
+    boolean gcloud = alreadySet.contains("CLOUDSDK_CORE_PROJECT");
+    if (libraries && !gcloud) {
+      env.put("CLOUDSDK_CORE_PROJECT", "$(GOOGLE_CLOUD_PROJECT)");
+    } else if (gcloud && !libraries) {
+      env.put("GOOGLE_CLOUD_PROJECT", "$(CLOUDSDK_CORE_PROJECT)");
+    } else if (!libraries) {
+      identity.projectId().ifPresent(project -> {
+        env.put("GOOGLE_CLOUD_PROJECT", project);
+        env.put("CLOUDSDK_CORE_PROJECT", project);
+      });
+    }
     if (settings.defaultRegion() != null) {
       env.put("CLOUDSDK_COMPUTE_REGION", settings.defaultRegion());
     }

@@ -15,9 +15,16 @@ public enum InjectionMode {
     return name().toLowerCase(java.util.Locale.ROOT);
   }
 
-  static InjectionMode parse(String annotation, String value) throws InvalidAnnotationException {
+  /** Matched case-insensitively, as the Go webhook does; a value not in lower case is used with a warning. */
+  static InjectionMode parse(String annotation, String value, java.util.List<String> warnings)
+      throws InvalidAnnotationException {
     for (InjectionMode mode : values()) {
       if (mode.annotationValue().equals(value.trim())) {
+        return mode;
+      }
+      if (mode.annotationValue().equalsIgnoreCase(value.trim())) {
+        warnings.add(annotation + "=\"" + value + "\": read as \"" + mode.annotationValue()
+            + "\"; modes are written in lower case");
         return mode;
       }
     }

@@ -5,6 +5,7 @@ import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
 import dev.gcpwif.webhook.certs.SelfSignedOptions;
 import dev.gcpwif.webhook.cli.DurationConverter;
+import dev.gcpwif.webhook.cli.GoChartOptions;
 import dev.gcpwif.webhook.cli.MutationOptions;
 import dev.gcpwif.webhook.cli.SidecarOptions;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
@@ -123,6 +124,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Mixin MutationOptions mutationOptions = new MutationOptions();
   @Mixin SidecarOptions sidecarOptions = new SidecarOptions();
   @Mixin SelfSignedOptions selfSigned = new SelfSignedOptions();
+  @Mixin GoChartOptions goChartOptions = new GoChartOptions();
 
   /** Set once the HTTPS port is open; lets in-process tests find a port chosen with --port=0. */
   volatile int listeningPort;
@@ -144,6 +146,8 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
     }
+    goChartOptions.warnings().forEach(warning -> err.println("warning: " + warning));
+    err.flush();
     if (tlsCertFile == null || tlsKeyFile == null) {
       throw new ParameterException(spec.commandLine(),
           "--tls-cert-file and --tls-key-file are required (PEM files; HTTPS only)");
@@ -178,7 +182,7 @@ public final class ServeCommand implements Callable<Integer> {
         serviceAccountLookupTimeout, serviceAccountDirectReadsPerSecond);
     serviceAccounts.registerMetrics(metrics);
     PodMutator mutator = new PodMutator(settings);
-    AdmissionHandler admissions = new AdmissionHandler(mutator::mutate, serviceAccounts, settings.annotationPrefix(),
+    AdmissionHandler admissions = new AdmissionHandler(mutator::mutateWithWarnings, serviceAccounts, settings.annotationPrefix(),
         new KubernetesSerialization());
     WebhookServer server = new WebhookServer(address, port, tls, admissions, serviceAccounts::hasSynced, metrics,
         shutdownGrace, limits);

@@ -83,6 +83,9 @@ public final class WebhookServer implements AutoCloseable {
         server.insertHandler(new GracefulHandler());
       });
       config.routes.post("/mutate", mutate);
+      // The Go webhook's path (controller-runtime's /mutate-<version>-<kind>): its MutatingWebhookConfiguration keeps
+      // working when only the Deployment is swapped.
+      config.routes.post("/mutate-v1-pod", mutate);
       config.routes.get("/healthz", ctx -> ctx.contentType("text/plain").result("ok\n"));
       config.routes.get("/readyz", ctx -> {
         if (stopping) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gcpwif.webhook.metrics.AdmissionOutcome;
+import dev.gcpwif.webhook.mutation.MutationResult;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookup;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
 import dev.gcpwif.webhook.testing.TestMutations;
@@ -69,6 +70,54 @@ class AdmissionHandlerTest {
     ((ObjectNode) untouched.get("metadata")).remove("annotations");
     ((tools.jackson.databind.node.ArrayNode) untouched.get("spec").get("containers").get(0).get("env")).remove(1);
     assertThat(untouched).isEqualTo(submitted);
+  }
+
+  @Test
+  void theMutationsWarningsGoToTheResponseWarningsWithThePatch() throws Exception {
+    AdmissionHandler warning = new AdmissionHandler((pod, sa) -> new MutationResult(
+        TestMutations.annotateWhenOptedIn().apply(pod, sa).pod(), List.of("first: corrected", "second: ignored")),
+        lookup, "cloud.google.com", SERIALIZATION);
+
+    var response = warning.handle(review("pod-create-from-replicaset.json")).review().getResponse();
+
+    assertThat(response.getAllowed()).isTrue();
+    assertThat(response.getPatch()).isNotNull();
+    assertThat(response.getWarnings()).containsExactly("first: corrected", "second: ignored");
+    assertThat(SERIALIZATION.asJson(response)).contains("\"warnings\":[\"first: corrected\",\"second: ignored\"]");
+  }
+
+  @Test
+  void warningsAreGivenAlsoWhenNothingIsPatchedAndOmittedWhenThereAreNone() throws Exception {
+    AdmissionHandler unchangedButWarned = new AdmissionHandler(
+        (pod, sa) -> new MutationResult(SERIALIZATION.clone(pod), List.of("only a warning")), lookup,
+        "cloud.google.com", SERIALIZATION);
+
+    var warned = unchangedButWarned.handle(review("pod-create-from-replicaset.json")).review().getResponse();
+    var plain = handler.handle(review("pod-create-from-replicaset.json")).review().getResponse();
+
+    assertThat(warned.getPatch()).isNull();
+    assertThat(warned.getWarnings()).containsExactly("only a warning");
+    assertThat(SERIALIZATION.asJson(plain)).doesNotContain("warnings");
+  }
+
+  @Test
+  void aMirrorPodIsAdmittedWithoutPatchOrWarningEvenWithBadAnnotations() throws Exception {
+    AdmissionHandler real = new AdmissionHandler(
+        new dev.gcpwif.webhook.mutation.PodMutator(dev.gcpwif.webhook.mutation.WebhookSettings.defaults())
+            ::mutateWithWarnings, lookup, "cloud.google.com", SERIALIZATION);
+    AdmissionReview mirror = review("pod-create-from-replicaset.json");
+    ((Pod) mirror.getRequest().getObject()).getMetadata().setAnnotations(Map.of(
+        "kubernetes.io/config.mirror", "5c0f9bd7", "cloud.google.com/injection-mode", "nonsense"));
+    AdmissionReview ordinary = review("pod-create-from-replicaset.json");
+
+    AdmissionResult result = real.handle(mirror);
+
+    assertThat(real.handle(ordinary).outcome()).as("the same pod without the mirror annotation")
+        .isEqualTo(AdmissionOutcome.MUTATED);
+    assertThat(result.outcome()).isEqualTo(AdmissionOutcome.UNCHANGED);
+    assertThat(result.review().getResponse().getAllowed()).isTrue();
+    assertThat(result.review().getResponse().getPatch()).isNull();
+    assertThat(result.review().getResponse().getWarnings()).isNullOrEmpty();
   }
 
   @Test

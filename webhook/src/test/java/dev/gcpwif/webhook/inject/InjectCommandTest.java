@@ -199,6 +199,44 @@ class InjectCommandTest {
         + " cloud.google.com/token-expiration=\"1h\"").hasLineCount(1);
   }
 
+  @Test
+  void aCorrectedValueIsAWarningLineOnStderrNamingTheWorkloadAndTheExitStatusStaysZero() throws Exception {
+    String shortLived = DEPLOYMENT.replace("metadata: {labels: {app: web}}",
+        "metadata: {labels: {app: web}, annotations: {cloud.google.com/token-expiration: \"300\"}}");
+
+    Run run = run("", "inject", "-f", file("all.yaml", SA + "---\n" + shortLived).toString());
+
+    assertThat(run.exitCode()).isEqualTo(0);
+    assertThat(run.stderr()).isEqualTo("warning: " + dir.resolve("all.yaml") + " document 2: Deployment web:"
+        + " cloud.google.com/token-expiration=\"300\": raised to 600 seconds, the shortest lifetime the API server"
+        + " allows for a projected token" + System.lineSeparator());
+    assertThat(run.stdout()).contains("expirationSeconds: 600");
+  }
+
+  @Test
+  void aMirrorPodIsPrintedUnchanged() throws Exception {
+    String mirror = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: static-web-node-1
+          namespace: team-a
+          annotations: {kubernetes.io/config.mirror: "5c0f9bd7"}
+        spec:
+          serviceAccountName: app
+          containers:
+          - name: web
+            image: nginx
+        """;
+
+    Run run = run("", "inject", "-f", file("all.yaml", SA + "---\n" + mirror).toString());
+
+    assertThat(run.exitCode()).isEqualTo(0);
+    assertThat(run.stderr()).isEmpty();
+    assertThat(documents(run.stdout()).get(1))
+        .isEqualTo(SERIALIZATION.unmarshal(mirror, io.fabric8.kubernetes.api.model.Pod.class));
+  }
+
   @ParameterizedTest(name = "[{index}]")
   @ValueSource(strings = {"", "---\n", "# only a comment\n---\n# and another\n", "---\n---\n"})
   void aFileWithoutAnyObjectIsAnErrorNamingTheFile(String content) throws Exception {

@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * One folder of {@code src/test/resources/mutation}: {@code pod.yaml}, {@code sa.yaml} (absent: no ServiceAccount),
  * {@code settings.properties} (absent: defaults; keys annotationPrefix, audience, tokenExpiration, defaultMode, region,
- * sidecarImage, sidecarPort, sidecarHealthPort, sidecarNative, sidecarLogLevel), and either {@code expected.yaml} or {@code expected-error.txt}.
+ * sidecarImage, sidecarPort, sidecarHealthPort, sidecarNative, sidecarLogLevel), and either {@code expected.yaml} (with {@code expected-warnings.txt}, one admission warning a line, when the
+ * mutation warns; absent: no warnings) or {@code expected-error.txt}.
  */
 record MutationCase(String name, Path folder) {
   static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -79,6 +80,10 @@ record MutationCase(String name, Path folder) {
 
   String expectedError() {
     return read("expected-error.txt").strip();
+  }
+
+  List<String> expectedWarnings() {
+    return exists("expected-warnings.txt") ? read("expected-warnings.txt").lines().toList() : List.of();
   }
 
   Pod expectedPod() {

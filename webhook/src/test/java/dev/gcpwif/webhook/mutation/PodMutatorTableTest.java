@@ -46,6 +46,14 @@ class PodMutatorTableTest {
     ExpectedRendering.assertRendering(actual, expected, Path.of("target/mutation-actual", c.name(), "expected.yaml"));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("admittedCases")
+  void warnsAboutEveryValueItCorrectedOrIgnored(MutationCase c) throws Exception {
+    List<String> warnings = new PodMutator(c.settings()).mutateWithWarnings(c.pod(), c.serviceAccount()).warnings();
+
+    assertThat(warnings).containsExactlyElementsOf(c.expectedWarnings());
+  }
+
   /**
    * Least privilege: in metadata mode only the sidecar exchanges the projected token, so no app container or init
    * container (skipped ones included) may mount a volume that carries it. Checked for every case rendered in metadata

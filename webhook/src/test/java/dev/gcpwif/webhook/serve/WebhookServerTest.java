@@ -102,6 +102,23 @@ class WebhookServerTest {
   }
 
   @Test
+  void theGoWebhooksPathMutateV1PodGivesTheSameAnswerAsMutate() throws Exception {
+    start(KeyKind.EC_PKCS8);
+    String body = resource("pod-create-from-replicaset.json");
+
+    String viaMutate;
+    try (Response response = post(body, "application/json")) {
+      viaMutate = response.body().string();
+    }
+    try (Response response = client.newCall(new Request.Builder().url(url("/mutate-v1-pod"))
+        .post(RequestBody.create(body.getBytes(StandardCharsets.UTF_8), MediaType.get("application/json")))
+        .build()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).isEqualTo(viaMutate).contains("\"patchType\":\"JSONPatch\"");
+    }
+  }
+
+  @Test
   void rotatedCertificateIsPresentedToNewConnections() throws Exception {
     start(KeyKind.RSA_PKCS1);
     tls.startPolling(Duration.ofMillis(100));

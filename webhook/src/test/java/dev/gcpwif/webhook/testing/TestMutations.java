@@ -2,6 +2,7 @@ package dev.gcpwif.webhook.testing;
 
 import dev.gcpwif.webhook.admission.Mutation;
 import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.MutationResult;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -26,24 +27,24 @@ public final class TestMutations {
     return (pod, serviceAccount) -> {
       Pod copy = SERIALIZATION.clone(pod);
       if (serviceAccount == null || serviceAccount.getMetadata().getAnnotations() == null) {
-        return copy;
+        return MutationResult.of(copy);
       }
       String provider = serviceAccount.getMetadata().getAnnotations().get(PROVIDER);
       if (provider == null) {
-        return copy;
+        return MutationResult.of(copy);
       }
       if (!provider.startsWith("projects/")) {
         throw new InvalidAnnotationException(PROVIDER, provider,
             "projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER");
       }
-      return new PodBuilder(copy).editMetadata()
+      return MutationResult.of(new PodBuilder(copy).editMetadata()
           .addToAnnotations(MARKER, copy.getMetadata().getNamespace() + "/" + serviceAccount.getMetadata().getName())
           .endMetadata().editSpec()
           .withContainers(copy.getSpec().getContainers().stream()
               .map(c -> new ContainerBuilder(c).addNewEnv().withName("GOOGLE_APPLICATION_CREDENTIALS")
                   .withValue("/var/run/secrets/test/config.json").endEnv().build())
               .toList())
-          .endSpec().build();
+          .endSpec().build());
     };
   }
 

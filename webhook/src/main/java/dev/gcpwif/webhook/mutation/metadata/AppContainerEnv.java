@@ -102,7 +102,11 @@ final class AppContainerEnv {
   private static boolean hasFileModeValue(EnvVar var, String projectId) {
     return switch (var.getName()) {
       case "BOTO_PATH" -> FileModeLayout.BOTO_PATH_VALUE.equals(var.getValue());
-      case "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT" -> projectId != null && projectId.equals(var.getValue());
+      // or file mode's reference to the other variable, given when the container set that one itself
+      case "GOOGLE_CLOUD_PROJECT" -> projectId != null && projectId.equals(var.getValue())
+          || "$(CLOUDSDK_CORE_PROJECT)".equals(var.getValue());
+      case "CLOUDSDK_CORE_PROJECT" -> projectId != null && projectId.equals(var.getValue())
+          || "$(GOOGLE_CLOUD_PROJECT)".equals(var.getValue());
       default -> true; // the region comes from a webhook flag the pod does not record
     };
   }
