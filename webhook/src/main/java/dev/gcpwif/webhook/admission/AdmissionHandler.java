@@ -37,6 +37,7 @@ public final class AdmissionHandler {
   private final ServiceAccountLookup serviceAccounts;
   private final String injectionModeAnnotation;
   private final KubernetesSerialization serialization;
+  private final MutationSizeBound sizeBound;
 
   public AdmissionHandler(Mutation mutation, ServiceAccountLookup serviceAccounts, String annotationPrefix,
       KubernetesSerialization serialization) {
@@ -44,6 +45,7 @@ public final class AdmissionHandler {
     this.serviceAccounts = serviceAccounts;
     this.injectionModeAnnotation = annotationPrefix + "/injection-mode";
     this.serialization = serialization;
+    this.sizeBound = new MutationSizeBound(annotationPrefix);
   }
 
   /**
@@ -87,6 +89,11 @@ public final class AdmissionHandler {
     String subject = subjectOf(namespace, podName(submitted.getMetadata()));
 
     Optional<ServiceAccount> serviceAccount = serviceAccounts.find(namespace, serviceAccountName);
+    String tooWide = sizeBound.problem(submitted, serviceAccount.orElse(null));
+    if (tooWide != null) {
+      return new AdmissionResult(deny(request, tooWide), AdmissionOutcome.DENIED, "none", dryRun, subject,
+          serviceAccountName, tooWide);
+    }
     Pod mutated;
     try {
       mutated = mutation.apply(submitted, serviceAccount.orElse(null));
