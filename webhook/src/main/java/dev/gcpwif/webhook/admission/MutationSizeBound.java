@@ -20,16 +20,16 @@ import java.util.stream.Collectors;
  * <p>The additions alone are compared with 3 MiB, twice etcd's default: the limit applies to the protobuf encoding,
  * which is more compact than JSON, so only pods that certainly cannot be stored are refused.
  */
-final class MutationSizeBound {
+public final class MutationSizeBound {
   /** kube-apiserver's request body limit; twice etcd's default {@code --max-request-bytes} of 1.5 MiB. */
   static final long MAX_ADDED_BYTES = 3L * 1024 * 1024;
   /**
    * A lower bound of the JSON the mutation adds to one container in either mode with the default settings (each
    * credential variable and the mount; MutationSizeBoundTest measures it): the estimate never overstates.
    */
-  static final int MIN_ADDED_BYTES_PER_CONTAINER = 256;
-  /** The most injected containers a pod may have: 12,288. */
-  static final int MAX_INJECTED_CONTAINERS = (int) (MAX_ADDED_BYTES / MIN_ADDED_BYTES_PER_CONTAINER);
+  static final int MIN_ADDED_BYTES_PER_CONTAINER = 448;
+  /** The most injected containers a pod may have: 7,021 (498 bytes measured in direct mode, 479 in metadata mode). */
+  public static final int MAX_INJECTED_CONTAINERS = (int) (MAX_ADDED_BYTES / MIN_ADDED_BYTES_PER_CONTAINER);
 
   private final String providerAnnotation;
   private final String skipContainersAnnotation;

@@ -43,7 +43,7 @@ class MutationSizeBoundTest {
     assertThat(perContainer).as("JSON bytes added per container in %s mode", mode)
         .isGreaterThanOrEqualTo(MutationSizeBound.MIN_ADDED_BYTES_PER_CONTAINER)
         // and not so far above it that pods far past what can be stored still get mutated
-        .isLessThan(4L * MutationSizeBound.MIN_ADDED_BYTES_PER_CONTAINER);
+        .isLessThan(2L * MutationSizeBound.MIN_ADDED_BYTES_PER_CONTAINER);
   }
 
   @Test
