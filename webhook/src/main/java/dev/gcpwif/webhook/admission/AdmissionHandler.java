@@ -39,6 +39,7 @@ public final class AdmissionHandler {
   private final ServiceAccountLookup serviceAccounts;
   private final String injectionModeAnnotation;
   private final KubernetesSerialization serialization;
+  private final MutationSizeBound sizeBound;
 
   public AdmissionHandler(Mutation mutation, ServiceAccountLookup serviceAccounts, String annotationPrefix,
       KubernetesSerialization serialization) {
@@ -46,6 +47,7 @@ public final class AdmissionHandler {
     this.serviceAccounts = serviceAccounts;
     this.injectionModeAnnotation = annotationPrefix + "/injection-mode";
     this.serialization = serialization;
+    this.sizeBound = new MutationSizeBound(annotationPrefix);
   }
 
   /**
@@ -89,6 +91,11 @@ public final class AdmissionHandler {
     String subject = subjectOf(namespace, podName(submitted.getMetadata()));
 
     Optional<ServiceAccount> serviceAccount = serviceAccounts.find(namespace, serviceAccountName);
+    String tooWide = sizeBound.problem(submitted, serviceAccount.orElse(null));
+    if (tooWide != null) {
+      return new AdmissionResult(deny(request, tooWide), AdmissionOutcome.DENIED, "none", dryRun, subject,
+          serviceAccountName, tooWide);
+    }
     Pod mutated;
     List<String> warnings;
     try {

@@ -28,14 +28,32 @@ final class MutateEndpoint implements Handler {
   private static final Logger LOG = LoggerFactory.getLogger(MutateEndpoint.class);
   /** Also enforced while the body is read ({@link BufferedBodyHandler}); checked here too for any other path. */
   static final int MAX_BODY_BYTES = RequestLimits.MAX_ADMISSION_REVIEW_BYTES;
+  /**
+   * Review bytes decided at once: one 3 MiB review and any number of ordinary ones beside it. Measured (BENCHMARKS.md,
+   * issue 10) to keep the heap of four concurrent 3 MiB reviews within the image's -Xmx.
+   */
+  static final long IN_FLIGHT_BUDGET_BYTES = 4L * 1024 * 1024;
+  /**
+   * How long a review waits for room: with the 3 s ServiceAccount lookup deadline it stays under the shipped 5 s
+   * admission timeout less the time to decide, so the answer is this webhook's, not the API server's timeout.
+   */
+  static final java.time.Duration MAX_WAIT = java.time.Duration.ofMillis(1500);
 
   private final AdmissionReviewParser parser;
   private final AdmissionHandler handler;
   private final KubernetesSerialization serialization;
   private final WebhookMetrics metrics;
   private final AtomicLong rejectedRequests = new AtomicLong();
+  private final AtomicLong busyRequests = new AtomicLong();
+  private final AdmissionGate gate;
 
   MutateEndpoint(AdmissionHandler handler, KubernetesSerialization serialization, WebhookMetrics metrics) {
+    this(handler, serialization, metrics, new AdmissionGate(IN_FLIGHT_BUDGET_BYTES, MAX_WAIT));
+  }
+
+  MutateEndpoint(AdmissionHandler handler, KubernetesSerialization serialization, WebhookMetrics metrics,
+      AdmissionGate gate) {
+    this.gate = gate;
     this.parser = new AdmissionReviewParser(serialization);
     this.handler = handler;
     this.serialization = serialization;
@@ -43,6 +61,9 @@ final class MutateEndpoint implements Handler {
     metrics.registerCounter("webhook_rejected_requests_total",
         "Requests to /mutate refused before admission (malformed body, wrong Content-Type, too large).",
         rejectedRequests::get);
+    metrics.registerCounter("webhook_admission_busy_total",
+        "Reviews answered 503 because the admissions in flight held the memory budget past the wait deadline.",
+        busyRequests::get);
   }
 
   @Override
@@ -69,6 +90,30 @@ final class MutateEndpoint implements Handler {
       return;
     }
 
+    AdmissionGate.Permit permit;
+    try {
+      permit = gate.enter(body.length());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      plain(ctx, 503, "webhook shutting down");
+      return;
+    }
+    if (permit == null) {
+      busyRequests.incrementAndGet();
+      String reason = String.format("webhook busy: admission reviews of %,d bytes in flight fill its budget of %,d "
+          + "bytes; a review of %,d bytes waited %d ms for room (the failurePolicy decides; retry)",
+          gate.inFlightBytes(), gate.budgetBytes(), body.length(), gate.maxWait().toMillis());
+      LOG.warn("admission outcome=busy from {}: {}", ctx.req().getRemoteAddr(), reason);
+      metrics.recordAdmission(AdmissionOutcome.ERROR, "none", false, seconds(started));
+      plain(ctx, 503, reason);
+      return;
+    }
+    try (permit) {
+      decide(ctx, body, started);
+    }
+  }
+
+  private void decide(Context ctx, String body, long started) {
     AdmissionReview review;
     try {
       review = parser.parse(body);
