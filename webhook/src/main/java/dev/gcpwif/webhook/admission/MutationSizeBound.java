@@ -1,13 +1,13 @@
 package dev.gcpwif.webhook.admission;
 
+import dev.gcpwif.webhook.mutation.AnnotationValues;
+import dev.gcpwif.webhook.mutation.PodMutator;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Refuses, before mutating, an opted-in pod so wide that the mutated pod could not be stored anyway. Injection adds
@@ -42,7 +42,7 @@ public final class MutationSizeBound {
   /** The reason to deny the pod, or null when its mutation fits (or nothing would be injected). */
   String problem(Pod pod, ServiceAccount serviceAccount) {
     Map<String, String> annotations = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
-    if (pod.getSpec() == null || !optedIn(serviceAccount)) {
+    if (pod.getSpec() == null || !optedIn(serviceAccount) || PodMutator.isMirrorPod(pod)) {
       return null;
     }
     Set<String> skipped = skipped(annotations);
@@ -66,10 +66,7 @@ public final class MutationSizeBound {
 
   private Set<String> skipped(Map<String, String> annotations) {
     String value = annotations == null ? null : annotations.get(skipContainersAnnotation);
-    if (value == null || value.isBlank()) {
-      return Set.of();
-    }
-    return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    return value == null ? Set.of() : AnnotationValues.containerNames(skipContainersAnnotation, value);
   }
 
   private static long injected(List<Container> containers, Set<String> skipped) {

@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parsing and validation of annotation values; every failure names the annotation, the value and the form. */
-final class AnnotationValues {
+public final class AnnotationValues {
   static final long MIN_TOKEN_EXPIRATION_SECONDS = 600; // the API server's minimum for projected tokens
   static final long MAX_TOKEN_EXPIRATION_SECONDS = 1L << 32;
 
@@ -118,7 +118,7 @@ final class AnnotationValues {
    * which users copy) with any spaces around them. A name cannot be wrong here: one that is no container's name
    * skips nothing, and the resolver warns about it.
    */
-  static Set<String> containerNames(String annotation, String value) {
+  public static Set<String> containerNames(String annotation, String value) {
     Set<String> names = new LinkedHashSet<>();
     for (String part : value.split("[,;]", -1)) {
       String name = part.strip();

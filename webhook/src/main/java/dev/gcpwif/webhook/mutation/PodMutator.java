@@ -133,7 +133,8 @@ public final class PodMutator {
 
   static final String MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
 
-  private static boolean isMirrorPod(Pod pod) {
+  /** A pod the kubelet created for a static pod: the API server forbids it a token projection, so it is never ours. */
+  public static boolean isMirrorPod(Pod pod) {
     return pod.getMetadata() != null && pod.getMetadata().getAnnotations() != null
         && pod.getMetadata().getAnnotations().containsKey(MIRROR_POD_ANNOTATION);
   }

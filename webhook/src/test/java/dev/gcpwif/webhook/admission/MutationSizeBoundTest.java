@@ -78,6 +78,22 @@ class MutationSizeBoundTest {
   }
 
   @Test
+  void containersSkippedWithSemicolonsAndSpacesDoNotCountEither() {
+    Pod pod = pod(MutationSizeBound.MAX_INJECTED_CONTAINERS + 2, "direct");
+    pod.getMetadata().getAnnotations().put("cloud.google.com/skip-containers", " c-0 ; c-1 ");
+
+    assertThat(new MutationSizeBound("cloud.google.com").problem(pod, OPTED_IN)).isNull();
+  }
+
+  @Test
+  void aMirrorPodIsNeverDeniedHowEverWide() {
+    Pod pod = pod(MutationSizeBound.MAX_INJECTED_CONTAINERS + 1, "direct");
+    pod.getMetadata().getAnnotations().put("kubernetes.io/config.mirror", "3f0c1d");
+
+    assertThat(new MutationSizeBound("cloud.google.com").problem(pod, OPTED_IN)).isNull();
+  }
+
+  @Test
   void aPodWhoseServiceAccountIsNotOptedInIsNotCounted() throws Exception {
     AdmissionHandler handler = new AdmissionHandler(TestMutations.annotateWhenOptedIn(),
         (namespace, name) -> Optional.of(TestMutations.serviceAccount(namespace, name, Map.of())), "cloud.google.com",
