@@ -129,8 +129,6 @@ class LargePodAdmissionIT {
     admit(report, "one container, env vars", "direct", count -> pod(containers(1, i -> env(count))));
     admit(report, "one container, env vars, metadata mode", "metadata",
         count -> pod(containers(1, i -> env(count))));
-    // Containers as a Deployment writes them (args, resources, a port), so that 3 MiB holds about 10,000. Tiny
-    // containers (60,000 in 3 MiB) still exhaust this heap: the mutation adds about 600 bytes to each (not fixed).
     // Containers as a Deployment writes them (args, resources, a port), as many as may be injected (3 MiB would hold
     // about 13,000).
     admit(report, "containers", "direct", count -> pod(containers(count, i -> "\"args\":[\"--port=8080\","
