@@ -28,7 +28,7 @@ final class WorkloadIdentityResolver {
     }
     Map<String, String> podAnnotations = annotations(pod);
 
-    String provider = AnnotationValues.provider(keys.provider(), providerValue);
+    String provider = ProviderName.parse(keys.provider(), providerValue, warnings);
     Optional<String> email = optional(sa, keys.serviceAccountEmail());
     if (email.isPresent()) {
       email = Optional.of(AnnotationValues.email(keys.serviceAccountEmail(), email.get()));
