@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
  * {@code projects/…/locations/…/workloadIdentityPools/…/providers/…} and wrote it into the audience as given, so a
  * ServiceAccount migrated from it may carry a project ID, an ID Google would never issue, or trailing spaces. Denying
  * those would stop pods the Go webhook started; so such a value is used, with a warning that says what Google's STS
- * expects. Only a value without that shape at all, an empty one, or one with control characters (which kubectl would
- * print raw in the warning) denies the pod.
+ * expects. Only a value without that shape at all (the Go webhook denied those too), an empty one, or one with a
+ * control character inside (never part of a resource name, and invisible in kubectl's output) denies the pod.
  */
 final class ProviderName {
   static final String FORM =
