@@ -31,6 +31,11 @@ public record AnnotationKeys(String prefix) {
     return prefix + "/injection-mode";
   }
 
+  /** ServiceAccount, from the Go webhook: {@code direct-access} ignores the email and never impersonates. */
+  public String tokenExchangeMode() {
+    return prefix + "/token-exchange-mode";
+  }
+
   /** ServiceAccount: the Google Cloud project for the project variables, when the email does not tell it. */
   public String projectId() {
     return prefix + "/project-id";

@@ -12,14 +12,6 @@ public final class AnnotationValues {
   static final long MIN_TOKEN_EXPIRATION_SECONDS = 600; // the API server's minimum for projected tokens
   static final long MAX_TOKEN_EXPIRATION_SECONDS = 1L << 32;
 
-  // Pool and provider IDs are 4-32 lower-case letters, digits and dashes; WIF pools live in "global" today, but a
-  // location pattern keeps this working if Google adds regional pools.
-  private static final Pattern PROVIDER = Pattern.compile(
-      "projects/[0-9]+/locations/[a-z0-9-]+/workloadIdentityPools/[a-z0-9-]{4,32}/providers/[a-z0-9-]{4,32}");
-  private static final String IAM_PREFIX = "//iam.googleapis.com/";
-  static final String PROVIDER_FORM =
-      "projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/POOL_ID/providers/PROVIDER_ID";
-
   // Google service account emails end in .iam.gserviceaccount.com, but default ones do not
   // (PROJECT_NUMBER-compute@developer.gserviceaccount.com, PROJECT_ID@appspot.gserviceaccount.com): accept any
   // plain address, and nothing that could escape the URL path it is put into.
@@ -32,18 +24,6 @@ public final class AnnotationValues {
   private static final Pattern INTEGER = Pattern.compile("([+-]?)([0-9]+)");
 
   private AnnotationValues() {}
-
-  /** The bare provider name; the {@code //iam.googleapis.com/} audience form is accepted too, as users copy it. */
-  static String provider(String annotation, String value) throws InvalidAnnotationException {
-    String name = value.trim();
-    if (name.startsWith(IAM_PREFIX)) {
-      name = name.substring(IAM_PREFIX.length());
-    }
-    if (!PROVIDER.matcher(name).matches()) {
-      throw new InvalidAnnotationException(annotation, value, PROVIDER_FORM);
-    }
-    return name;
-  }
 
   static String email(String annotation, String value) throws InvalidAnnotationException {
     String email = value.trim();

@@ -28,11 +28,8 @@ final class WorkloadIdentityResolver {
     }
     Map<String, String> podAnnotations = annotations(pod);
 
-    String provider = AnnotationValues.provider(keys.provider(), providerValue);
-    Optional<String> email = optional(sa, keys.serviceAccountEmail());
-    if (email.isPresent()) {
-      email = Optional.of(AnnotationValues.email(keys.serviceAccountEmail(), email.get()));
-    }
+    String provider = ProviderName.parse(keys.provider(), providerValue, warnings);
+    Optional<String> email = serviceAccountEmail(sa, warnings);
     String audience = sa.containsKey(keys.audience())
         ? AnnotationValues.audience(keys.audience(), sa.get(keys.audience()))
         : settings.defaultAudience();
@@ -69,6 +66,27 @@ final class WorkloadIdentityResolver {
       project = email.flatMap(AnnotationValues::projectOfEmail);
     }
     return Optional.of(new WorkloadIdentity(provider, email, audience, expiration, mode, skip, project));
+  }
+
+  /**
+   * The email to impersonate, or none. With the Go webhook's {@code token-exchange-mode: direct-access} the email is
+   * ignored unread, as the Go webhook ignores it.
+   */
+  private Optional<String> serviceAccountEmail(Map<String, String> sa, List<String> warnings)
+      throws InvalidAnnotationException {
+    Optional<String> email = optional(sa, keys.serviceAccountEmail());
+    if (sa.containsKey(keys.tokenExchangeMode())
+        && TokenExchangeMode.parse(keys.tokenExchangeMode(), sa.get(keys.tokenExchangeMode()), warnings)
+            == TokenExchangeMode.DIRECT_ACCESS) {
+      email.ifPresent(ignored -> warnings.add(keys.serviceAccountEmail() + "=\"" + ignored + "\": ignored, as "
+          + keys.tokenExchangeMode() + " is direct-access: the pod uses its federated identity without"
+          + " impersonating a service account"));
+      return Optional.empty();
+    }
+    if (email.isPresent()) {
+      return Optional.of(AnnotationValues.email(keys.serviceAccountEmail(), email.get()));
+    }
+    return email;
   }
 
   /** A name that matches no container is harmless (the Go webhook ignores it), but likely a typo: say so. */
