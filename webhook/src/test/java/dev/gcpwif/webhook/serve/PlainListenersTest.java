@@ -1,6 +1,7 @@
 package dev.gcpwif.webhook.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
@@ -105,6 +106,25 @@ class PlainListenersTest {
     assertThat(get(http, url + "/readyz", 503)).isEqualTo("shutting down\n");
     assertThat(get(TLS.client(), "https://localhost:" + server.port() + "/readyz", 503)).isEqualTo("shutting down\n");
     get(http, url + "/metrics", 404);
+  }
+
+  @Test
+  void aPortInUseIsAOneLineReasonAndTheListenersStartedAreStopped() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      int metricsPort;
+      try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+        metricsPort = free.getLocalPort();
+      }
+      Optional<GoBindAddress> metrics = Optional.of(new GoBindAddress("127.0.0.1", metricsPort));
+      Optional<GoBindAddress> health = Optional.of(new GoBindAddress("127.0.0.1", port));
+
+      assertThatThrownBy(() -> start(metrics, health)).isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("cannot listen on 127.0.0.1:" + port + " for health probes: ")
+          .hasMessageNotContaining("\n");
+      // The metrics listener, started first, is closed again.
+      assertThatThrownBy(() -> new Socket("127.0.0.1", metricsPort).close()).isInstanceOf(java.net.ConnectException.class);
+    }
   }
 
   @Test
