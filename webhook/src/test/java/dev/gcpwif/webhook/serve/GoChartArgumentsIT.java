@@ -103,6 +103,11 @@ class GoChartArgumentsIT {
     assertThat(status(http, metrics + "/mutate-v1-pod", review)).isEqualTo(404);
     assertThat(log()).doesNotContain("warning:").contains("listening on http://127.0.0.1:" + metricsPort)
         .contains("listening on http://127.0.0.1:" + healthPort);
+
+    // SIGTERM, as the kubelet sends it: every listener is released and serve ends its shutdown.
+    webhook.destroy();
+    assertThat(webhook.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s; log:\n%s", log()).isTrue();
+    assertThat(log()).contains("stopped").doesNotContain("did not finish").doesNotContain("stopping http://");
   }
 
   /**
