@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -147,8 +146,6 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** Set once the HTTPS port is open; lets in-process tests find a port chosen with --port=0. */
   volatile int listeningPort;
-  /** The plain listeners' ports (metrics, then health, of those given), for in-process tests. */
-  volatile List<Integer> plainListenerPorts = List.of();
   private volatile Thread shutdownHook;
 
   @Override
@@ -240,7 +237,6 @@ public final class ServeCommand implements Callable<Integer> {
     }
     tls.startPolling(certReloadInterval);
     listeningPort = server.port();
-    plainListenerPorts = plainListeners.ports();
     LOG.info("listening on https://{}:{} (annotation prefix {})", address, server.port(), settings.annotationPrefix());
 
     CountDownLatch stopped = new CountDownLatch(1);
