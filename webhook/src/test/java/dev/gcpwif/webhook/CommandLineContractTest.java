@@ -35,6 +35,10 @@ class CommandLineContractTest {
   /** A value each flag refuses, by its longest name; the same for {@code serve} and {@code inject} when shared. */
   private static final Map<String, String> BAD_VALUES = Map.ofEntries(
       Map.entry("--port", "https"),
+      Map.entry("--metrics-bind-address", "8080"),
+      Map.entry("--health-probe-bind-address", "127.0.0.1:http"),
+      Map.entry("--tls-min-version", "1.3"),
+      Map.entry("--tls-cipher-suites", "AES128-GCM-SHA256"),
       Map.entry("--cert-reload-interval", "soon"),
       Map.entry("--shutdown-delay", "soon"),
       Map.entry("--shutdown-grace", "-3s"),

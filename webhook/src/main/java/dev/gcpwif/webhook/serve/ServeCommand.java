@@ -8,12 +8,14 @@ import dev.gcpwif.webhook.cli.DurationConverter;
 import dev.gcpwif.webhook.cli.GoChartOptions;
 import dev.gcpwif.webhook.cli.MutationOptions;
 import dev.gcpwif.webhook.cli.SidecarOptions;
+import dev.gcpwif.webhook.cli.TlsOptions;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.WebhookSettings;
 import dev.gcpwif.webhook.serviceaccount.InformerServiceAccounts;
 import dev.gcpwif.webhook.tls.ReloadingServerTls;
 import dev.gcpwif.webhook.tls.TlsMaterialException;
+import dev.gcpwif.webhook.tls.TlsPolicy;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -25,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -57,6 +60,20 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:WEBHOOK_PORT:-8443}",
       description = "HTTPS port for admission, health, readiness and metrics (env WEBHOOK_PORT; default: ${DEFAULT-VALUE}).")
   int port;
+
+  @Option(names = "--metrics-bind-address", paramLabel = "HOST:PORT",
+      defaultValue = "${env:WEBHOOK_METRICS_BIND_ADDRESS}",
+      description = "Also serve GET /metrics over plain HTTP on this address, as the Go webhook does: :8080 is every "
+          + "interface, 127.0.0.1:8080 loopback only, 0 is off (env WEBHOOK_METRICS_BIND_ADDRESS; default: off, "
+          + "/metrics is on the HTTPS port).")
+  String metricsBindAddress;
+
+  @Option(names = "--health-probe-bind-address", paramLabel = "HOST:PORT",
+      defaultValue = "${env:WEBHOOK_HEALTH_PROBE_BIND_ADDRESS}",
+      description = "Also serve GET /healthz and /readyz over plain HTTP on this address, as the Go webhook does; "
+          + "same forms as --metrics-bind-address (env WEBHOOK_HEALTH_PROBE_BIND_ADDRESS; default: off, both are on "
+          + "the HTTPS port).")
+  String healthProbeBindAddress;
 
   @Option(names = "--tls-cert-file", paramLabel = "FILE", defaultValue = "${env:WEBHOOK_TLS_CERT_FILE}",
       description = "PEM certificate chain, leaf first (env WEBHOOK_TLS_CERT_FILE; required).")
@@ -121,6 +138,7 @@ public final class ServeCommand implements Callable<Integer> {
           + "(env WEBHOOK_IDLE_TIMEOUT; default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
+  @Mixin TlsOptions tlsOptions = new TlsOptions();
   @Mixin MutationOptions mutationOptions = new MutationOptions();
   @Mixin SidecarOptions sidecarOptions = new SidecarOptions();
   @Mixin SelfSignedOptions selfSigned = new SelfSignedOptions();
@@ -140,13 +158,20 @@ public final class ServeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
     }
     RequestLimits limits;
+    TlsPolicy tlsPolicy;
+    Optional<GoBindAddress> metricsAddress;
+    Optional<GoBindAddress> healthAddress;
     try {
+      metricsAddress = GoBindAddress.parse("--metrics-bind-address", metricsBindAddress);
+      healthAddress = GoBindAddress.parse("--health-probe-bind-address", healthProbeBindAddress);
       limits = RequestLimits.DEFAULTS.withTimeouts(requestReadTimeout, idleTimeout);
       checkLookupOptions();
+      tlsPolicy = tlsOptions.toPolicy();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
     }
     goChartOptions.warnings().forEach(warning -> err.println("warning: " + warning));
+    tlsPolicy.warnings().forEach(warning -> err.println("warning: " + warning));
     err.flush();
     if (tlsCertFile == null || tlsKeyFile == null) {
       throw new ParameterException(spec.commandLine(),
@@ -169,7 +194,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     ReloadingServerTls tls;
     try {
-      tls = new ReloadingServerTls(tlsCertFile, tlsKeyFile);
+      tls = new ReloadingServerTls(tlsCertFile, tlsKeyFile, tlsPolicy);
     } catch (TlsMaterialException e) {
       err.println("webhook serve: " + e.getMessage());
       closeQuietly(certificates);
@@ -186,12 +211,24 @@ public final class ServeCommand implements Callable<Integer> {
         new KubernetesSerialization());
     WebhookServer server = new WebhookServer(address, port, tls, admissions, serviceAccounts::hasSynced, metrics,
         shutdownGrace, limits);
+    PlainListeners plainListeners = server.plainListeners(metricsAddress, healthAddress);
 
     serviceAccounts.start();
     try {
       server.start();
     } catch (RuntimeException e) {
       err.println("webhook serve: cannot listen on " + address + ":" + port + ": " + rootMessage(e));
+      serviceAccounts.close();
+      closeQuietly(certificates);
+      client.close();
+      tls.close();
+      return 1;
+    }
+    try {
+      plainListeners.start();
+    } catch (IllegalStateException e) {
+      err.println("webhook serve: " + e.getMessage());
+      server.close();
       serviceAccounts.close();
       closeQuietly(certificates);
       client.close();
@@ -214,6 +251,8 @@ public final class ServeCommand implements Callable<Integer> {
         // Still release the rest: the informer, the certificate renewal and the client.
         LOG.warn("in-flight requests did not finish within {}: {}", shutdownGrace, rootMessage(e));
       }
+      // After the HTTPS port: probes and scrapes see the drain to its end.
+      plainListeners.close();
       closeQuietly(certificates);
       serviceAccounts.close();
       client.close();

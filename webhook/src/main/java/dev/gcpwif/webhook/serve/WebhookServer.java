@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -14,19 +15,19 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The HTTPS listener: {@code POST /mutate}, {@code GET /healthz}, {@code GET /readyz}, {@code GET /metrics}.
  *
  * <p>Everything is on the one HTTPS port: the API server needs TLS anyway, kubelet probes work with
- * {@code scheme: HTTPS} without certificate checks, and Prometheus scrapes HTTPS with the same CA bundle. A second,
- * plaintext port would be one more listener to secure for no gain.
+ * {@code scheme: HTTPS} without certificate checks, and Prometheus scrapes HTTPS with the same CA bundle. The Go
+ * webhook's plain metrics and health listeners exist only when asked for ({@link #plainListeners}), for its chart.
  */
 public final class WebhookServer implements AutoCloseable {
   private final Javalin app;
-  private final BooleanSupplier ready;
-  private volatile boolean stopping;
+  private final StatusEndpoints status;
+  private final RequestLimits limits;
+  private final Duration shutdownGrace;
 
   public WebhookServer(String host, int port, ReloadingServerTls tls, AdmissionHandler admissions, BooleanSupplier ready,
       WebhookMetrics metrics, Duration shutdownGrace) {
@@ -49,16 +50,16 @@ public final class WebhookServer implements AutoCloseable {
 
   public WebhookServer(String host, int port, ReloadingServerTls tls, AdmissionHandler admissions, BooleanSupplier ready,
       WebhookMetrics metrics, Duration shutdownGrace, RequestLimits limits, Consumer<RoutesConfig> extraRoutes) {
-    this.ready = ready;
+    this.status = new StatusEndpoints(ready, metrics);
+    this.limits = limits;
+    this.shutdownGrace = shutdownGrace;
     BufferedBodyHandler bodies = new BufferedBodyHandler(limits);
     registerRequestMetrics(metrics, bodies);
     KubernetesSerialization serialization = new KubernetesSerialization();
     MutateEndpoint mutate = new MutateEndpoint(admissions, serialization, metrics);
     registerTlsMetrics(metrics, tls);
     this.app = Javalin.create(config -> {
-      config.startup.showJavalinBanner = false;
-      config.startup.showOldJavalinVersionWarning = false;
-      config.http.prefer405over404 = true;
+      ListenerDefaults.apply(config, bodies, shutdownGrace);
       config.jetty.addConnector((server, httpConfig) -> {
         HttpConfiguration https = new HttpConfiguration(httpConfig);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
@@ -70,33 +71,14 @@ public final class WebhookServer implements AutoCloseable {
             new SslConnectionFactory(tls.sslContextFactory(), "http/1.1"), new HttpConnectionFactory(https));
         connector.setHost(host);
         connector.setPort(port);
-        // Silence is cut by the idle timeout; slowness (headers or a body trickling in) by the handler's deadlines.
-        connector.setIdleTimeout(limits.idleTimeout().toMillis());
-        connector.addEventListener(bodies);
-        return connector;
-      });
-      config.jetty.modifyServer(server -> {
-        // Without these Jetty aborts in-flight requests on stop (verified with Javalin 7.2 / Jetty 12.1).
-        server.setStopTimeout(shutdownGrace.toMillis());
-        // Bodies are read before the blocking endpoints run, inside the graceful drain.
-        server.insertHandler(bodies);
-        server.insertHandler(new GracefulHandler());
+        return ListenerDefaults.limit(connector, limits, bodies);
       });
       config.routes.post("/mutate", mutate);
       // The Go webhook's path (controller-runtime's /mutate-<version>-<kind>): its MutatingWebhookConfiguration keeps
       // working when only the Deployment is swapped.
       config.routes.post("/mutate-v1-pod", mutate);
-      config.routes.get("/healthz", ctx -> ctx.contentType("text/plain").result("ok\n"));
-      config.routes.get("/readyz", ctx -> {
-        if (stopping) {
-          ctx.status(503).contentType("text/plain").result("shutting down\n");
-        } else if (!ready.getAsBoolean()) {
-          ctx.status(503).contentType("text/plain").result("ServiceAccount cache not synced yet\n");
-        } else {
-          ctx.contentType("text/plain").result("ok\n");
-        }
-      });
-      config.routes.get("/metrics", ctx -> ctx.contentType(WebhookMetrics.CONTENT_TYPE).result(metrics.render()));
+      status.addHealthRoutes(config.routes);
+      status.addMetricsRoute(config.routes);
       extraRoutes.accept(config.routes);
     });
   }
@@ -133,7 +115,15 @@ public final class WebhookServer implements AutoCloseable {
 
   /** Readiness turns false at once so that endpoints stop routing here, while requests are still served. */
   public void markStopping() {
-    stopping = true;
+    status.markStopping();
+  }
+
+  /**
+   * The Go webhook's plain-HTTP metrics and health listeners (either may be absent), answering as this server's
+   * {@code /metrics}, {@code /healthz} and {@code /readyz} do, under the same request limits. Not started yet.
+   */
+  public PlainListeners plainListeners(Optional<GoBindAddress> metrics, Optional<GoBindAddress> health) {
+    return new PlainListeners(metrics, health, status, limits, shutdownGrace);
   }
 
   /** Stops accepting connections and waits up to the shutdown grace for in-flight admissions. */

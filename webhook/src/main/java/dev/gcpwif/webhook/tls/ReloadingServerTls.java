@@ -36,6 +36,11 @@ public final class ReloadingServerTls implements AutoCloseable {
 
   /** Loads the pair now; a missing or unusable file is a startup error with a one-line message. */
   public ReloadingServerTls(Path certFile, Path keyFile) throws TlsMaterialException {
+    this(certFile, keyFile, TlsPolicy.DEFAULTS);
+  }
+
+  /** With the protocol versions and cipher suites of {@code --tls-min-version} and {@code --tls-cipher-suites}. */
+  public ReloadingServerTls(Path certFile, Path keyFile, TlsPolicy policy) throws TlsMaterialException {
     this.certFile = certFile;
     this.keyFile = keyFile;
     byte[] certPem = ServingCertificate.read(certFile);
@@ -44,7 +49,7 @@ public final class ReloadingServerTls implements AutoCloseable {
     this.lastSeenHash = hash(certPem, keyPem);
     sslContextFactory.setKeyStore(current.toKeyStore());
     sslContextFactory.setKeyStorePassword(new String(ServingCertificate.KEYSTORE_PASSWORD));
-    sslContextFactory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+    policy.applyTo(sslContextFactory);
     LOG.info("serving certificate {} (expires {})", current.subject(), current.notAfter());
   }
 

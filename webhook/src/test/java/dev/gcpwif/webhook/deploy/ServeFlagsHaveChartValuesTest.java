@@ -37,6 +37,11 @@ class ServeFlagsHaveChartValuesTest {
       "--tls-cert-file", "where the chart mounts (cert-manager) or writes (self-signed) the serving pair: follows "
           + "certManager.enabled"),
       Map.entry("--tls-key-file", "as --tls-cert-file"),
+      Map.entry("--metrics-bind-address", "Prometheus scrapes /metrics on the chart's HTTPS port, which needs no "
+          + "second listener; the flag exists so that the Go chart's arguments start serve (extraArgs "
+          + "can pass it, with a containerPort)"),
+      Map.entry("--health-probe-bind-address", "the chart's probes use /healthz and /readyz on the HTTPS port; as "
+          + "--metrics-bind-address"),
       Map.entry("--service-namespace", "always the release namespace, from the downward API (POD_NAMESPACE), as in kustomize"),
       Map.entry("--kubeconfig", "the webhook reaches the API server with its own ServiceAccount, whose RBAC the chart renders; a "
           + "kubeconfig is for running serve outside the cluster (extraArgs can still pass one)"));
@@ -55,6 +60,11 @@ class ServeFlagsHaveChartValuesTest {
           "server.serviceAccountDirectReadsPerSecond", 2.5),
       row("--request-read-timeout", "--request-read-timeout=5s", "server.requestReadTimeout", "5s"),
       row("--idle-timeout", "--idle-timeout=1m", "server.idleTimeout", "1m"),
+      row("--tls-min-version", "--tls-min-version=VersionTLS13", "server.tlsMinVersion", "VersionTLS13"),
+      row("--tls-cipher-suites",
+          "--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+          "server.tlsCipherSuites",
+          List.of("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")),
       row("--annotation-prefix", "--annotation-prefix=example.com", "mutation.annotationPrefix", "example.com"),
       row("--token-audience", "--token-audience=my-audience", "mutation.tokenAudience", "my-audience"),
       row("--token-expiration", "--token-expiration=3600", "mutation.tokenExpiration", 3600),

@@ -34,6 +34,8 @@ class ServeCommandTest {
     List<String[]> flags = List.of(
         new String[] {"--address", "WEBHOOK_ADDRESS", "default: 0.0.0.0"},
         new String[] {"--port", "WEBHOOK_PORT", "default: 8443"},
+        new String[] {"--metrics-bind-address", "WEBHOOK_METRICS_BIND_ADDRESS", "default: off"},
+        new String[] {"--health-probe-bind-address", "WEBHOOK_HEALTH_PROBE_BIND_ADDRESS", "default: off"},
         new String[] {"--tls-cert-file", "WEBHOOK_TLS_CERT_FILE", "required"},
         new String[] {"--tls-key-file", "WEBHOOK_TLS_KEY_FILE", "required"},
         new String[] {"--cert-reload-interval", "WEBHOOK_CERT_RELOAD_INTERVAL", "default: 10s"},
@@ -46,6 +48,8 @@ class ServeCommandTest {
             "default: 10"},
         new String[] {"--request-read-timeout", "WEBHOOK_REQUEST_READ_TIMEOUT", "default: 10s"},
         new String[] {"--idle-timeout", "WEBHOOK_IDLE_TIMEOUT", "default: 30s"},
+        new String[] {"--tls-min-version", "WEBHOOK_TLS_MIN_VERSION", "default: VersionTLS12"},
+        new String[] {"--tls-cipher-suites", "WEBHOOK_TLS_CIPHER_SUITES", "default: the JDK's"},
         new String[] {"--annotation-prefix", "WEBHOOK_ANNOTATION_PREFIX", "default: cloud.google.com"},
         new String[] {"--token-audience", "WEBHOOK_TOKEN_AUDIENCE", "default: sts.googleapis.com"},
         new String[] {"--token-expiration", "WEBHOOK_TOKEN_EXPIRATION", "default: 86400"},
