@@ -43,14 +43,14 @@ import tools.jackson.databind.node.ObjectNode;
  */
 class GoWebhookMigrationTest {
   /**
-   * The Go chart's manager arguments that bear on the mutation, as its values.yaml lists them for users to uncomment,
-   * with their default values. Its template's fixed {@code --health-probe-bind-address} and
-   * {@code --metrics-bind-address} are not parsed here: they change no pod, and {@code serve} gains them in a separate
-   * change whose test starts it with the chart's full arguments.
+   * The Go chart's container arguments: its template's fixed bind addresses ({@link GoChartArgumentsIT}, which starts
+   * {@code serve} with them), then the manager arguments that bear on the mutation, as its values.yaml lists them for
+   * users to uncomment, with their default values.
    */
-  static final List<String> GO_CHART_ARGS = List.of("--annotation-prefix=cloud.google.com",
-      "--token-audience=sts.googleapis.com", "--token-expiration=24h", "--gcp-default-region=",
-      "--gcloud-image=google/cloud-sdk:slim", "--setup-container-resources=");
+  static final List<String> GO_CHART_ARGS = Stream.concat(GoChartArgumentsIT.GO_CHART_DEFAULT_ARGS.stream(),
+      Stream.of("--annotation-prefix=cloud.google.com", "--token-audience=sts.googleapis.com",
+          "--token-expiration=24h", "--gcp-default-region=", "--gcloud-image=google/cloud-sdk:slim",
+          "--setup-container-resources=")).toList();
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   private static final Path ROOT = resources();
