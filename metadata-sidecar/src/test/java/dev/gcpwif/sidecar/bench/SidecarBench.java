@@ -50,9 +50,14 @@ public final class SidecarBench {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(baselineJvm);
     // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs (40 ms per request).
-    command.addAll(List.of("-Dsun.net.httpserver.nodelay=true", "-cp", System.getProperty("java.class.path"),
+    // Only its own class on the class path: it needs nothing else, and the sidecar runs from one jar.
+    command.addAll(List.of("-Dsun.net.httpserver.nodelay=true", "-cp", classDirectoryOf(StaticServer.class),
         StaticServer.class.getName(), String.valueOf(staticPort)));
-    Process staticServer = new ProcessBuilder(command).inheritIO().start();
+    ProcessBuilder staticBuilder = new ProcessBuilder(command).inheritIO();
+    // The same environment as the sidecar's (SidecarProcess, the image): without it glibc's per-thread malloc arenas
+    // add a few MiB to the baseline alone and flatter the ratio.
+    staticBuilder.environment().putAll(SidecarProcess.ENVIRONMENT);
+    Process staticServer = staticBuilder.start();
     try {
       awaitPort(staticPort);
       LoadClient.run(staticPort, TOKEN, connections, requests / 10);
@@ -236,6 +241,10 @@ public final class SidecarBench {
     }
     int dot = className.lastIndexOf('.');
     return dot < 0 ? className : className.substring(0, dot);
+  }
+
+  private static String classDirectoryOf(Class<?> type) throws Exception {
+    return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
   }
 
   private static void awaitPort(int port) throws Exception {
