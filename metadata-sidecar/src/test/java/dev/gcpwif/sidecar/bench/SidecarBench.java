@@ -120,9 +120,11 @@ public final class SidecarBench {
 
     Cold cold = coldHerd(jvm, dir);
     System.out.println();
-    System.out.printf("%d concurrent clients (connected in %d ms), empty cache, fake STS answering after %d ms: %d x 200, "
+    System.out.printf("%d concurrent clients (connected in %d ms), empty cache, fake STS answering after %d ms: %d x 200 "
+        + "(%d retries of connections closed unanswered beyond the cap), "
         + "all answered %d ms after the common start (p50 %d ms, p99 %d ms, max %d ms), %d STS exchange(s)%n",
         cold.result().clients(), cold.result().connectMillis(), COLD_STS_DELAY_MILLIS, cold.result().ok(),
+        cold.result().retries(),
         cold.result().allAnsweredMillis(), cold.result().p50Millis(), cold.result().p99Millis(), cold.result().maxMillis(),
         cold.stsExchanges());
     System.out.printf("sidecar after the %d cold clients: RSS %d MiB, peak RSS (VmHWM) %d MiB, at most %d threads%n",
