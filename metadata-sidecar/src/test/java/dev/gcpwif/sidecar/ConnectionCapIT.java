@@ -39,7 +39,8 @@ class ConnectionCapIT {
       List<Socket> held = new ArrayList<>();
       int refused = 0;
       try {
-        // awaitOk's own client may still hold one kept-alive connection: the cap is reached at cap or cap - 1 more.
+        // awaitOk's polls may still hold kept-alive connections (one, or a few on a loaded machine where a poll timed
+        // out and the next opened another): the cap is reached a few connections early.
         for (int i = 0; i < cap + 2; i++) {
           Socket socket = RawHttp.connect(sidecar.port);
           String status = get(socket);
@@ -51,7 +52,7 @@ class ConnectionCapIT {
             refused++;
           }
         }
-        assertThat(held.size()).isBetween(cap - 1, cap);
+        assertThat(held.size()).isBetween(cap - 3, cap);
         assertThat(refused).isEqualTo(cap + 2 - held.size());
         for (Socket socket : held) {
           assertThat(get(socket)).as("held connections still work").startsWith("HTTP/1.1 200");
@@ -110,8 +111,8 @@ class ConnectionCapIT {
             closedUnanswered++;
           }
         }
-        // awaitOk's own client may still hold one kept-alive connection
-        assertThat(answered).isBetween(cap - 1, cap);
+        // awaitOk's polls may still hold a kept-alive connection or a few
+        assertThat(answered).isBetween(cap - 3, cap);
         assertThat(closedUnanswered).isEqualTo(cap + 8 - answered);
       } finally {
         for (Socket socket : clients) {
