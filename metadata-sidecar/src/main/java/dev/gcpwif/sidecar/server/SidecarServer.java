@@ -35,6 +35,12 @@ public final class SidecarServer implements AutoCloseable {
    */
   static final int MAX_THREADS = 160;
   /**
+   * Threads started as soon as none is idle; beyond them the pool grows only when its queue stalls (threads held by
+   * slow clients). A burst of requests read at once (256 cold clients: the connection cap) then needs these few, not
+   * a thread and its ~100 KiB of committed stack each (BENCHMARKS.md, issue 14).
+   */
+  static final int EAGER_THREADS = 8;
+  /**
    * Answers that were not ready when their request was read (clients that waited for a token being fetched) are
    * written by a few threads of their own: each write takes microseconds, and a client that does not read holds up
    * one of them, not the others.
@@ -66,7 +72,8 @@ public final class SidecarServer implements AutoCloseable {
       TokenService tokens) {
     ServerLimits.apply();
     // Threads exist only while there is work: an idle sidecar keeps none of them.
-    ThreadPoolExecutor workers = ElasticThreadPool.create("metadata-http", MAX_THREADS, QUEUED_REQUESTS, 30);
+    ThreadPoolExecutor workers =
+        ElasticThreadPool.create("metadata-http", MAX_THREADS, EAGER_THREADS, QUEUED_REQUESTS, 30);
     ThreadPoolExecutor replies = ElasticThreadPool.create("metadata-reply", REPLY_THREADS, QUEUED_REQUESTS, 30);
     Routes routes = new Routes(metadata, tokens,
         new HostCheck(listeners.stream().map(ListenAddress::name).collect(Collectors.toSet())));
