@@ -55,7 +55,7 @@ public final class SidecarOptions {
 
   @Option(names = "--sidecar-memory-limit", paramLabel = "QUANTITY",
       defaultValue = "${env:WEBHOOK_SIDECAR_MEMORY_LIMIT:-128Mi}",
-      description = "Memory limit of the sidecar, or none; its JVM peaked at 80 MiB under 1,000 concurrent clients "
+      description = "Memory limit of the sidecar, or none; its JVM peaked at 76-81 MiB under 1,000 concurrent clients "
           + "(env WEBHOOK_SIDECAR_MEMORY_LIMIT; default: ${DEFAULT-VALUE}).")
   String memoryLimit;
 
