@@ -23,4 +23,6 @@ echo "machine: $(nproc) CPUs; $(lscpu | grep 'Model name' | sed 's/ \+/ /g')"
 java -version 2>&1 | head -1
 main=dev.gcpwif.sidecar.bench.SidecarBench
 if [[ "${BENCH_SLOW:-false}" == true ]]; then main=dev.gcpwif.sidecar.bench.SlowClientCost; fi
-exec java -Xmx256m -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" "${props[@]}" "$main"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+java -Xmx256m -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" "${props[@]}" "$main"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,47 +22,80 @@ final class ExchangeHandler implements HttpHandler {
 
   private final Routes routes;
   private final AtomicInteger inFlight;
+  private final Executor deferredReplies;
 
-  /** @param inFlight counts the requests being handled, for a graceful stop */
-  ExchangeHandler(Routes routes, AtomicInteger inFlight) {
+  /**
+   * @param inFlight counts the requests being handled, for a graceful stop
+   * @param deferredReplies writes the answers that were not ready when the request was read (a token being fetched)
+   */
+  ExchangeHandler(Routes routes, AtomicInteger inFlight, Executor deferredReplies) {
     this.routes = routes;
     this.inFlight = inFlight;
+    this.deferredReplies = deferredReplies;
   }
 
+  /**
+   * Returns as soon as the request is read: a reply that is not ready yet is written (and the exchange closed) when
+   * it is, so a client waiting for Google holds its connection but no thread of the server's pool.
+   */
   @Override
   public void handle(HttpExchange exchange) {
     long started = System.nanoTime();
     String method = exchange.getRequestMethod();
     URI uri = exchange.getRequestURI();
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-    int status = 0;
     inFlight.incrementAndGet();
+    CompletableFuture<Reply> reply;
     try {
       drainBody(exchange);
-      Reply reply = answer(exchange, method, path, uri.getRawQuery());
-      status = reply.status();
+      reply = answer(exchange, method, path, uri.getRawQuery());
+    } catch (IOException clientGone) {
+      LOG.debug("{} {}: connection lost: {}", method, path, clientGone.getMessage());
+      finish(exchange, method, path, 0, started);
+      return;
+    }
+    if (reply.isDone()) {
+      respond(exchange, method, path, started, reply.join());
+    } else {
+      // Not on the thread that completes the fetch: that one would write every waiter's answer in turn, and one
+      // client that does not read could hold up the rest.
+      reply.whenCompleteAsync((answer, failure) -> respond(exchange, method, path, started,
+          failure == null ? answer : internalError(path, failure)), deferredReplies);
+    }
+  }
+
+  private void respond(HttpExchange exchange, String method, String path, long started, Reply reply) {
+    try {
       write(exchange, reply, method.equals("HEAD"));
     } catch (IOException clientGone) {
       LOG.debug("{} {}: connection lost: {}", method, path, clientGone.getMessage());
     } finally {
-      exchange.close();
-      inFlight.decrementAndGet();
-      if (LOG.isDebugEnabled()) {
-        LOG.debug("{} {} -> {} ({} ms)", method, path, status, Math.round((System.nanoTime() - started) / 1e6));
-      }
+      finish(exchange, method, path, reply.status(), started);
     }
   }
 
-  private Reply answer(HttpExchange exchange, String method, String path, String rawQuery) {
+  private void finish(HttpExchange exchange, String method, String path, int status, long started) {
+    exchange.close();
+    inFlight.decrementAndGet();
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} {} -> {} ({} ms)", method, path, status, Math.round((System.nanoTime() - started) / 1e6));
+    }
+  }
+
+  private CompletableFuture<Reply> answer(HttpExchange exchange, String method, String path, String rawQuery) {
     try {
       // The JDK server has already refused a target that is not a valid URI (400), so every escape here is well-formed.
       Map<String, String> query = QueryString.parse(rawQuery);
       return routes.answer(new MetadataRequest(method, path, rawQuery, query, exchange.getRequestHeaders()::getFirst));
     } catch (RuntimeException e) {
-      // The path without the query: a query never carries a token, but keep the log line to what identifies the route.
-      LOG.error("unexpected failure serving {}: {}", path, e.toString());
-      return Reply.text(500, "internal error\n").withHeader(Routes.FLAVOR, "Google");
+      return CompletableFuture.completedFuture(internalError(path, e));
     }
+  }
+
+  private static Reply internalError(String path, Throwable e) {
+    // The path without the query: a query never carries a token, but keep the log line to what identifies the route.
+    LOG.error("unexpected failure serving {}: {}", path, e.toString());
+    return Reply.text(500, "internal error\n").withHeader(Routes.FLAVOR, "Google");
   }
 
   private static void drainBody(HttpExchange exchange) throws IOException {

@@ -1,5 +1,7 @@
 package dev.gcpwif.sidecar.server;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * The rules every request to a metadata listener passes, in order (with {@code Metadata-Flavor: Google} on every
  * answer): the Host header, forwarded requests, the flavor header of metadata paths, the method, the probes and the
@@ -18,11 +20,18 @@ final class Routes {
     this.hosts = hosts;
   }
 
-  Reply answer(MetadataRequest request) {
-    return unguarded(request).withHeader(FLAVOR, "Google");
+  /** Complete at once, except a token being fetched (see {@link MetadataHandler#handle}). */
+  CompletableFuture<Reply> answer(MetadataRequest request) {
+    return unguarded(request).thenApply(reply -> reply.withHeader(FLAVOR, "Google"));
   }
 
-  private Reply unguarded(MetadataRequest request) {
+  private CompletableFuture<Reply> unguarded(MetadataRequest request) {
+    Reply refused = refusal(request);
+    return refused != null ? CompletableFuture.completedFuture(refused) : metadata.handle(request);
+  }
+
+  /** The answer when a rule refuses the request or it is a probe; null when it goes to the metadata tree. */
+  private Reply refusal(MetadataRequest request) {
     // First: a page in a browser that reached loopback through a rebound name must learn nothing, not even whether
     // the path exists.
     if (!hosts.admits(request.header().apply("Host"))) {
@@ -45,7 +54,7 @@ final class Routes {
       case "/readyz" -> tokens.ready()
           ? Reply.text(200, "ok\n")
           : Reply.text(503, "not ready: " + tokens.notReadyReason() + "\n");
-      default -> metadata.handle(request);
+      default -> null;
     };
   }
 }

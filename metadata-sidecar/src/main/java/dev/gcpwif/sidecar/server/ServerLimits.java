@@ -11,7 +11,15 @@ import java.util.Map;
 final class ServerLimits {
   /** Request line plus headers; oversized requests get their connection closed. Real clients send under 1 KiB. */
   static final int MAX_REQUEST_HEADER_BYTES = 32 * 1024;
-  static final int MAX_CONNECTIONS = 1024;
+  /**
+   * Open connections per listener. The real clients open few at once from an empty cache (gcloud 1, gsutil -m with
+   * 16 processes x 8 threads 4, Python google-auth with 64 threads each refreshing its own credentials up to 64:
+   * BENCHMARKS.md, benchmarks/sidecar-clients.sh), and every open connection holds the JDK server's 16 KiB of
+   * buffers on the heap for as long as it stays open, idle or not. Above the 128 slow connections SlowClientsTest
+   * holds while others must still be answered. A connection beyond this is closed unanswered at once, which the
+   * clients retry (gsutil -m, google-auth).
+   */
+  static final int MAX_CONNECTIONS = 256;
   /**
    * Seconds a client has to send its request (line, headers and any body) once its first byte arrived, and that a
    * connection may stay open without sending anything. The JDK reads a request head on a thread of the executor, so
@@ -32,9 +40,9 @@ final class ServerLimits {
       "sun.net.httpserver.maxRspTime", "30",
       // Idle keep-alive connections are closed after this many seconds (the JDK's default, stated).
       "sun.net.httpserver.idleInterval", "30",
-      // Open connections per listener; the JDK closes any accepted beyond this at once. Each open request holds heap:
-      // 2,000 simultaneous clients exhausted the 24 MiB heap and the sidecar exited (BENCHMARKS.md), while 1,000
-      // are answered; a client refused here retries, a sidecar that exits fails every client of the pod.
+      // Open connections per listener; the JDK closes any accepted beyond this at once. Each open connection holds
+      // heap: 2,000 simultaneous clients exhausted the 24 MiB heap and the sidecar exited (BENCHMARKS.md); a client
+      // refused here retries, a sidecar that exits fails every client of the pod.
       "jdk.httpserver.maxConnections", String.valueOf(MAX_CONNECTIONS),
       // Small answers: send them now instead of waiting for the client's delayed ACK (Nagle).
       "sun.net.httpserver.nodelay", "true");

@@ -34,6 +34,18 @@ public final class SidecarServer implements AutoCloseable {
    * the 128 slow connections SlowClientsTest holds at once.
    */
   static final int MAX_THREADS = 160;
+  /**
+   * Threads started as soon as none is idle; beyond them the pool grows only when its queue stalls (threads held by
+   * slow clients). A burst of requests read at once (256 cold clients: the connection cap) then needs these few, not
+   * a thread and its ~100 KiB of committed stack each (BENCHMARKS.md, issue 14).
+   */
+  static final int EAGER_THREADS = 8;
+  /**
+   * Answers that were not ready when their request was read (clients that waited for a token being fetched) are
+   * written by a few threads of their own: each write takes microseconds, and a client that does not read holds up
+   * one of them, not the others.
+   */
+  static final int REPLY_THREADS = 4;
   /** Requests waiting for a thread, not yet read: a connection and nothing more each. */
   static final int QUEUED_REQUESTS = 4096;
   /** Pending connections per listener: a burst of clients connecting at once must not have SYNs dropped. */
@@ -43,15 +55,15 @@ public final class SidecarServer implements AutoCloseable {
 
   private final List<HttpServer> metadataServers;
   private final ProbeListener probes;
-  private final ThreadPoolExecutor workers;
+  private final List<ThreadPoolExecutor> pools;
   private final AtomicInteger inFlight;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SidecarServer(List<HttpServer> metadataServers, ProbeListener probes, ThreadPoolExecutor workers,
+  private SidecarServer(List<HttpServer> metadataServers, ProbeListener probes, List<ThreadPoolExecutor> pools,
       AtomicInteger inFlight) {
     this.metadataServers = metadataServers;
     this.probes = probes;
-    this.workers = workers;
+    this.pools = pools;
     this.inFlight = inFlight;
   }
 
@@ -60,7 +72,9 @@ public final class SidecarServer implements AutoCloseable {
       TokenService tokens) {
     ServerLimits.apply();
     // Threads exist only while there is work: an idle sidecar keeps none of them.
-    ThreadPoolExecutor workers = ElasticThreadPool.create("metadata-http", MAX_THREADS, QUEUED_REQUESTS, 30);
+    ThreadPoolExecutor workers =
+        ElasticThreadPool.create("metadata-http", MAX_THREADS, EAGER_THREADS, QUEUED_REQUESTS, 30);
+    ThreadPoolExecutor replies = ElasticThreadPool.create("metadata-reply", REPLY_THREADS, QUEUED_REQUESTS, 30);
     Routes routes = new Routes(metadata, tokens,
         new HostCheck(listeners.stream().map(ListenAddress::name).collect(Collectors.toSet())));
     AtomicInteger inFlight = new AtomicInteger();
@@ -69,7 +83,7 @@ public final class SidecarServer implements AutoCloseable {
     try {
       for (ListenAddress address : listeners) {
         servers.add(bind(new InetSocketAddress(InetAddress.getByName(address.host()), address.port()), ACCEPT_BACKLOG,
-            new ExchangeHandler(routes, inFlight), workers));
+            new ExchangeHandler(routes, inFlight, replies), workers));
       }
       if (healthPort.isPresent()) {
         // The wildcard address: IPv4 and IPv6 pod IPs alike.
@@ -78,13 +92,14 @@ public final class SidecarServer implements AutoCloseable {
     } catch (IOException e) {
       servers.forEach(server -> server.stop(0));
       workers.shutdownNow();
+      replies.shutdownNow();
       throw new UncheckedIOException(e);
     }
     servers.forEach(HttpServer::start);
     if (probes != null) {
       probes.start();
     }
-    return new SidecarServer(List.copyOf(servers), probes, workers, inFlight);
+    return new SidecarServer(List.copyOf(servers), probes, List.of(workers, replies), inFlight);
   }
 
   /**
@@ -143,6 +158,6 @@ public final class SidecarServer implements AutoCloseable {
       }
     }
     metadataServers.forEach(server -> server.stop(0));
-    workers.shutdownNow();
+    pools.forEach(ThreadPoolExecutor::shutdownNow);
   }
 }

@@ -6,6 +6,7 @@ import dev.gcpwif.sidecar.token.TokenUnavailableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /** The tokens the endpoints hand out: access tokens per scope set, ID tokens per audience when an account can mint them. */
 public final class TokenService {
@@ -22,16 +23,18 @@ public final class TokenService {
     this.maxWait = maxWait;
   }
 
-  public CachedToken accessToken(List<String> scopes) throws TokenUnavailableException {
-    return accessTokens.get(scopes.isEmpty() ? defaultScopes : scopes, maxWait);
+  /** Completes with the token, or with a {@link TokenUnavailableException} saying why there is none. */
+  public CompletableFuture<CachedToken> accessToken(List<String> scopes) {
+    return accessTokens.request(scopes.isEmpty() ? defaultScopes : scopes, maxWait);
   }
 
   public boolean canMintIdTokens() {
     return idTokens.isPresent();
   }
 
-  public CachedToken idToken(String audience) throws TokenUnavailableException {
-    return idTokens.orElseThrow().get(audience, maxWait);
+  /** Completes with the token, or with a {@link TokenUnavailableException} saying why there is none. */
+  public CompletableFuture<CachedToken> idToken(String audience) {
+    return idTokens.orElseThrow().request(audience, maxWait);
   }
 
   /** Ready once a token for the default scopes is held: then every first client request is answered from the cache. */

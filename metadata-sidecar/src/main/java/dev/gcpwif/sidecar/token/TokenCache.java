@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,40 +49,66 @@ public final class TokenCache<K> {
 
   /**
    * A token valid for at least the policy's minimum remaining time, waiting up to {@code maxWait} for Google when
-   * none is cached.
+   * none is cached. Blocks the calling thread while it waits; request threads use {@link #request} instead.
    */
   public CachedToken get(K key, Duration maxWait) throws TokenUnavailableException {
-    Entry entry = entryFor(key);
-    CompletableFuture<CachedToken> pending;
-    synchronized (entry) {
-      Instant now = clock.instant();
-      entry.lastUsed = now;
-      if (policy.usable(entry.token, now)) {
-        if (entry.inFlight == null && policy.refreshDue(entry.token, entry.fetchedAt, now)
-            && !now.isBefore(entry.nextAttempt)) {
-          start(key, entry);
-        }
-        return entry.token;
-      }
-      if (entry.inFlight != null) {
-        pending = entry.inFlight;
-      } else if (entry.lastFailure != null && now.isBefore(entry.nextAttempt)) {
-        throw new TokenUnavailableException(entry.lastFailure);
-      } else {
-        pending = start(key, entry);
-      }
-    }
     try {
-      return pending.get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new TokenUnavailableException("still waiting for Google to issue the " + kind + " (more than "
-          + maxWait.toMillis() + " ms); retry");
-    } catch (ExecutionException e) {
-      throw new TokenUnavailableException(e.getCause().getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TokenUnavailableException("interrupted");
+      return request(key, maxWait).join();
+    } catch (CompletionException e) {
+      throw unavailable(e);
     }
+  }
+
+  /**
+   * As {@link #get}, without holding a thread while it waits: complete at once when a usable token is cached (or
+   * when it cannot be had now), otherwise completed by the one fetch in flight for the key, or with a
+   * {@link TokenUnavailableException} after {@code maxWait}. However many clients wait, they share that fetch and
+   * cost one small future each.
+   */
+  public CompletableFuture<CachedToken> request(K key, Duration maxWait) {
+    CompletableFuture<CachedToken> pending;
+    try {
+      Entry entry = entryFor(key);
+      synchronized (entry) {
+        Instant now = clock.instant();
+        entry.lastUsed = now;
+        if (policy.usable(entry.token, now)) {
+          if (entry.inFlight == null && policy.refreshDue(entry.token, entry.fetchedAt, now)
+              && !now.isBefore(entry.nextAttempt)) {
+            start(key, entry);
+          }
+          return CompletableFuture.completedFuture(entry.token);
+        }
+        if (entry.inFlight != null) {
+          pending = entry.inFlight;
+        } else if (entry.lastFailure != null && now.isBefore(entry.nextAttempt)) {
+          throw new TokenUnavailableException(entry.lastFailure);
+        } else {
+          pending = start(key, entry);
+        }
+      }
+    } catch (TokenUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (pending.isDone()) {
+      return pending;
+    }
+    // A copy per waiter: its timeout must not complete the fetch the other waiters share.
+    String timeout = "still waiting for Google to issue the " + kind + " (more than " + maxWait.toMillis()
+        + " ms); retry";
+    return pending.copy().orTimeout(maxWait.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+            unwrap(failure) instanceof TimeoutException ? new TokenUnavailableException(timeout) : unwrap(failure)));
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
+  private static TokenUnavailableException unavailable(CompletionException e) {
+    Throwable cause = unwrap(e);
+    return cause instanceof TokenUnavailableException unavailable
+        ? unavailable : new TokenUnavailableException(String.valueOf(cause.getMessage()));
   }
 
   /** Keeps a key's token fresh even when no client asks, starting now: the default scopes, so probes and first requests are fast. */

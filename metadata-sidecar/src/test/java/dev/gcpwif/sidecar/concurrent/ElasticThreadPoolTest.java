@@ -72,4 +72,57 @@ class ElasticThreadPoolTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void aBurstOfShortTasksBeyondTheEagerThreadsIsQueuedNotGivenAThreadEach() throws Exception {
+    ElasticThreadPool pool = ElasticThreadPool.create("t", 64, 2, 512, 30);
+    CountDownLatch done = new CountDownLatch(256);
+    try {
+      for (int i = 0; i < 256; i++) {
+        pool.execute(() -> {
+          busyMicros(200);
+          done.countDown();
+        });
+      }
+      assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
+      // short tasks keep the queue moving: the watchdog may add a thread on a stalled machine, not one per task
+      assertThat(pool.getLargestPoolSize()).isLessThan(16);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void tasksQueuedBehindBlockedThreadsGetThreadsOfTheirOwnSoon() throws Exception {
+    ElasticThreadPool pool = ElasticThreadPool.create("t", 64, 2, 512, 30);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      for (int i = 0; i < 20; i++) {
+        pool.execute(() -> {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+      }
+      CountDownLatch quick = new CountDownLatch(1);
+      long started = System.nanoTime();
+      pool.execute(quick::countDown);
+      // queued behind 20 blocked tasks on 2 eager threads: the stalled queue gets threads within the watchdog's period
+      assertThat(quick.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(pool.getPoolSize()).isGreaterThanOrEqualTo(21);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(5_000);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  private static void busyMicros(long micros) {
+    long end = System.nanoTime() + micros * 1000;
+    while (System.nanoTime() < end) {
+      Thread.onSpinWait();
+    }
+  }
 }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gcpwif.sidecar.testing.MutableClock;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -127,5 +129,39 @@ class TokenCacheTest {
     TokenCache<String> cache = cache(runnable -> { /* never runs: Google never answers */ }, Duration.ofHours(1));
     assertThatThrownBy(() -> cache.get("k", Duration.ofMillis(50)))
         .hasMessageContaining("still waiting for Google to issue the access token");
+  }
+
+  @Test
+  void waitersShareOneFetchAndOneWaitersTimeoutLeavesItRunningForTheOthers() throws Exception {
+    AtomicReference<Runnable> held = new AtomicReference<>();
+    TokenCache<String> cache = cache(held::set, Duration.ofHours(1));
+    CompletableFuture<CachedToken> patient = cache.request("k", Duration.ofSeconds(30));
+    CompletableFuture<CachedToken> hasty = cache.request("k", Duration.ofMillis(50));
+    assertThat(patient).isNotDone();
+
+    assertThatThrownBy(hasty::join).hasCauseInstanceOf(TokenUnavailableException.class)
+        .hasMessageContaining("still waiting for Google to issue the access token");
+    assertThat(patient).isNotDone();
+    held.get().run();
+
+    assertThat(patient.get(5, TimeUnit.SECONDS).value()).isEqualTo("k-1");
+    assertThat(cache.request("k", WAIT).get(5, TimeUnit.SECONDS).value()).isEqualTo("k-1");
+    assertThat(fetches).hasValue(1);
+  }
+
+  @Test
+  void aFailedFetchFailsEveryWaiterWithItsReason() {
+    AtomicReference<Runnable> held = new AtomicReference<>();
+    TokenCache<String> cache = cache(held::set, Duration.ofHours(1));
+    CompletableFuture<CachedToken> first = cache.request("k", WAIT);
+    CompletableFuture<CachedToken> second = cache.request("k", WAIT);
+    failWith.set("HTTP 500 from STS");
+    held.get().run();
+
+    for (CompletableFuture<CachedToken> waiter : java.util.List.of(first, second)) {
+      assertThatThrownBy(waiter::join).hasCauseInstanceOf(TokenUnavailableException.class)
+          .hasMessageContaining("HTTP 500 from STS");
+    }
+    assertThat(fetches).hasValue(1);
   }
 }
