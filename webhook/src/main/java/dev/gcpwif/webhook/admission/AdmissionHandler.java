@@ -1,8 +1,9 @@
 package dev.gcpwif.webhook.admission;
 
 import dev.gcpwif.webhook.metrics.AdmissionOutcome;
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.MutationResult;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.Names;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookup;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -45,7 +46,7 @@ public final class AdmissionHandler {
       KubernetesSerialization serialization) {
     this.mutation = mutation;
     this.serviceAccounts = serviceAccounts;
-    this.injectionModeAnnotation = annotationPrefix + "/injection-mode";
+    this.injectionModeAnnotation = new Names(annotationPrefix).injectionMode();
     this.serialization = serialization;
     this.sizeBound = new MutationSizeBound(annotationPrefix);
   }

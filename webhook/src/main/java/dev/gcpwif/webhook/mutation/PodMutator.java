@@ -1,5 +1,13 @@
 package dev.gcpwif.webhook.mutation;
 
+import dev.gcpwif.webhook.mutation.core.InjectionMode;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.PodConflictException;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WorkloadIdentity;
+import dev.gcpwif.webhook.mutation.core.WorkloadIdentityResolver;
+import dev.gcpwif.webhook.mutation.file.FileCredentialInjector;
 import dev.gcpwif.webhook.mutation.metadata.MetadataModeLeftovers;
 import dev.gcpwif.webhook.mutation.metadata.MetadataModeOptions;
 import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
@@ -28,7 +36,7 @@ public final class PodMutator {
       .build();
   private final WebhookSettings settings;
   private final WorkloadIdentityResolver resolver;
-  private final PodInjector fileCredentials;
+  private final FileCredentialInjector fileCredentials;
   private final MetadataSidecarInjector metadataSidecar;
 
   public PodMutator(WebhookSettings settings) {
@@ -117,7 +125,7 @@ public final class PodMutator {
    * key file, say, on purpose), and says so, since client libraries in that container then do not use the injection.
    */
   private static void warnAboutCredentialsTheUserSet(List<Container> containers, List<String> warnings) {
-    String ours = CredentialFiles.path(CredentialFiles.CREDENTIAL_CONFIGURATION);
+    String ours = Names.CREDENTIALS_PATH;
     for (Container container : containers) {
       if (container.getEnv() == null) {
         continue;
@@ -131,12 +139,10 @@ public final class PodMutator {
     }
   }
 
-  static final String MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
-
   /** A pod the kubelet created for a static pod: the API server forbids it a token projection, so it is never ours. */
   public static boolean isMirrorPod(Pod pod) {
     return pod.getMetadata() != null && pod.getMetadata().getAnnotations() != null
-        && pod.getMetadata().getAnnotations().containsKey(MIRROR_POD_ANNOTATION);
+        && pod.getMetadata().getAnnotations().containsKey(Names.MIRROR_POD_ANNOTATION);
   }
 
   private static List<Container> injectedContainers(Pod pod, WorkloadIdentity identity) {
@@ -163,10 +169,10 @@ public final class PodMutator {
         .filter(c -> c != null && c.getName() != null && identity.skipContainers().contains(c.getName()))
         .filter(c -> c.getVolumeMounts() != null)
         .filter(c -> c.getVolumeMounts().stream().anyMatch(m -> m != null
-            && CredentialFiles.VOLUME_NAME.equals(m.getName())))
+            && Names.CREDENTIALS_VOLUME.equals(m.getName())))
         .forEach(c -> {
           List<VolumeMount> mounts = new ArrayList<>(c.getVolumeMounts());
-          mounts.removeIf(m -> m != null && CredentialFiles.VOLUME_NAME.equals(m.getName()));
+          mounts.removeIf(m -> m != null && Names.CREDENTIALS_VOLUME.equals(m.getName()));
           c.setVolumeMounts(mounts);
         });
   }

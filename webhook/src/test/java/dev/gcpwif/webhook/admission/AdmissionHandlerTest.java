@@ -103,7 +103,7 @@ class AdmissionHandlerTest {
   @Test
   void aMirrorPodIsAdmittedWithoutPatchOrWarningEvenWithBadAnnotations() throws Exception {
     AdmissionHandler real = new AdmissionHandler(
-        new dev.gcpwif.webhook.mutation.PodMutator(dev.gcpwif.webhook.mutation.WebhookSettings.defaults())
+        new dev.gcpwif.webhook.mutation.PodMutator(dev.gcpwif.webhook.mutation.core.WebhookSettings.defaults())
             ::mutateWithWarnings, lookup, "cloud.google.com", SERIALIZATION);
     AdmissionReview mirror = review("pod-create-from-replicaset.json");
     ((Pod) mirror.getRequest().getObject()).getMetadata().setAnnotations(Map.of(

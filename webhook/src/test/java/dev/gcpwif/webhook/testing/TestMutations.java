@@ -1,8 +1,8 @@
 package dev.gcpwif.webhook.testing;
 
 import dev.gcpwif.webhook.admission.Mutation;
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.MutationResult;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;

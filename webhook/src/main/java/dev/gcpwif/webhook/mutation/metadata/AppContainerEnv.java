@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
+import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import java.util.ArrayList;
@@ -73,7 +74,7 @@ final class AppContainerEnv {
     List<EnvVar> restored = new ArrayList<>();
     for (String name : FileModeLayout.CREDENTIAL_FILE_VARIABLES) {
       if (env.stream().noneMatch(var -> var != null && name.equals(var.getName()))) {
-        restored.add(new EnvVar(name, FileModeLayout.CREDENTIALS_FILE, null));
+        restored.add(new EnvVar(name, Names.CREDENTIALS_PATH, null));
       }
     }
     env.addAll(startOfFileModeBlock(env, firstRemoved, projectId), restored);
@@ -119,6 +120,6 @@ final class AppContainerEnv {
   private static boolean isInjectedCredentialFileVariable(EnvVar var) {
     return FileModeLayout.CREDENTIAL_FILE_VARIABLES.contains(var.getName())
         && var.getValueFrom() == null
-        && FileModeLayout.CREDENTIALS_FILE.equals(var.getValue());
+        && Names.CREDENTIALS_PATH.equals(var.getValue());
   }
 }

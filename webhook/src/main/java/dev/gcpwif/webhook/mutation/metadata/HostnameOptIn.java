@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
+import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.HostAlias;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -9,18 +10,6 @@ import java.util.List;
 
 /** The pod-level part of the {@code metadata.google.internal:80} opt-in. */
 final class HostnameOptIn {
-  static final String METADATA_HOSTNAME = "metadata.google.internal";
-  static final int METADATA_HOSTNAME_PORT = 80;
-  static final String LOOPBACK = "127.0.0.1";
-  /**
-   * The sidecar runs as uid 65532 with {@code allowPrivilegeEscalation: false}. For a non-root process Kubernetes puts
-   * an added capability in the bounding and permitted sets only, never the effective one (no ambient capabilities in
-   * the CRI), and no_new_privs voids file capabilities: {@code NET_BIND_SERVICE} alone cannot bind port 80. This sysctl
-   * (namespaced to the pod's network namespace, "safe" since Kubernetes 1.22, allowed by the baseline and restricted
-   * Pod Security levels) lets a non-root process bind 80 in this pod only.
-   */
-  static final String UNPRIVILEGED_PORT_SYSCTL = "net.ipv4.ip_unprivileged_port_start";
-
   private HostnameOptIn() {}
 
   static void apply(PodSpec spec) {
@@ -36,10 +25,10 @@ final class HostnameOptIn {
   static void revert(PodSpec spec) {
     List<HostAlias> aliases = new ArrayList<>();
     for (HostAlias alias : spec.getHostAliases() == null ? List.<HostAlias>of() : spec.getHostAliases()) {
-      if (alias != null && LOOPBACK.equals(alias.getIp()) && alias.getHostnames() != null
-          && alias.getHostnames().contains(METADATA_HOSTNAME)) {
+      if (alias != null && Names.LOOPBACK.equals(alias.getIp()) && alias.getHostnames() != null
+          && alias.getHostnames().contains(Names.METADATA_HOSTNAME)) {
         List<String> hostnames = new ArrayList<>(alias.getHostnames());
-        hostnames.removeIf(METADATA_HOSTNAME::equals);
+        hostnames.removeIf(Names.METADATA_HOSTNAME::equals);
         if (hostnames.isEmpty()) {
           continue;
         }
@@ -53,8 +42,8 @@ final class HostnameOptIn {
       return;
     }
     List<Sysctl> sysctls = new ArrayList<>(context.getSysctls());
-    sysctls.removeIf(s -> s != null && UNPRIVILEGED_PORT_SYSCTL.equals(s.getName())
-        && Integer.toString(METADATA_HOSTNAME_PORT).equals(s.getValue()));
+    sysctls.removeIf(s -> s != null && Names.UNPRIVILEGED_PORT_SYSCTL.equals(s.getName())
+        && Integer.toString(Names.METADATA_HOSTNAME_PORT).equals(s.getValue()));
     context.setSysctls(sysctls);
     if (context.equals(new PodSecurityContext())) {
       spec.setSecurityContext(null);
@@ -65,16 +54,16 @@ final class HostnameOptIn {
   private static void addHostAlias(PodSpec spec) {
     List<HostAlias> aliases = new ArrayList<>(spec.getHostAliases());
     boolean alreadyMapped = aliases.stream()
-        .anyMatch(alias -> alias.getHostnames() != null && alias.getHostnames().contains(METADATA_HOSTNAME));
+        .anyMatch(alias -> alias.getHostnames() != null && alias.getHostnames().contains(Names.METADATA_HOSTNAME));
     if (alreadyMapped) {
       return;
     }
-    HostAlias loopback = aliases.stream().filter(alias -> LOOPBACK.equals(alias.getIp())).findFirst().orElse(null);
+    HostAlias loopback = aliases.stream().filter(alias -> Names.LOOPBACK.equals(alias.getIp())).findFirst().orElse(null);
     if (loopback == null) {
-      aliases.add(new HostAlias(List.of(METADATA_HOSTNAME), LOOPBACK));
+      aliases.add(new HostAlias(List.of(Names.METADATA_HOSTNAME), Names.LOOPBACK));
     } else {
       List<String> hostnames = new ArrayList<>(loopback.getHostnames() == null ? List.of() : loopback.getHostnames());
-      hostnames.add(METADATA_HOSTNAME);
+      hostnames.add(Names.METADATA_HOSTNAME);
       loopback.setHostnames(hostnames);
     }
     spec.setHostAliases(aliases);
@@ -87,14 +76,14 @@ final class HostnameOptIn {
       spec.setSecurityContext(context);
     }
     List<Sysctl> sysctls = new ArrayList<>(context.getSysctls());
-    Sysctl existing = sysctls.stream().filter(s -> UNPRIVILEGED_PORT_SYSCTL.equals(s.getName())).findFirst().orElse(null);
-    if (existing != null && isAtMost(existing.getValue(), METADATA_HOSTNAME_PORT)) {
+    Sysctl existing = sysctls.stream().filter(s -> Names.UNPRIVILEGED_PORT_SYSCTL.equals(s.getName())).findFirst().orElse(null);
+    if (existing != null && isAtMost(existing.getValue(), Names.METADATA_HOSTNAME_PORT)) {
       return;
     }
     if (existing != null) {
-      existing.setValue(Integer.toString(METADATA_HOSTNAME_PORT));
+      existing.setValue(Integer.toString(Names.METADATA_HOSTNAME_PORT));
     } else {
-      sysctls.add(new Sysctl(UNPRIVILEGED_PORT_SYSCTL, Integer.toString(METADATA_HOSTNAME_PORT)));
+      sysctls.add(new Sysctl(Names.UNPRIVILEGED_PORT_SYSCTL, Integer.toString(Names.METADATA_HOSTNAME_PORT)));
     }
     context.setSysctls(sysctls);
   }

@@ -1,14 +1,15 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
+import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -51,7 +52,7 @@ public final class MetadataModeLeftovers {
       AppContainerEnv appEnv = new AppContainerEnv(listening.get(0));
       String projectId = SidecarContainerFactory.projectId(sidecar);
       allContainers(spec).forEach(container -> appEnv.revert(container, projectId));
-      if (listening.contains(HostnameOptIn.LOOPBACK + ":" + HostnameOptIn.METADATA_HOSTNAME_PORT)) {
+      if (listening.contains(Names.LOOPBACK + ":" + Names.METADATA_HOSTNAME_PORT)) {
         HostnameOptIn.revert(spec);
       }
     }

@@ -1,6 +1,8 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -10,10 +12,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
-import java.util.stream.Collectors;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -39,7 +41,7 @@ public final class MetadataSidecarInjector {
 
   /** Name of the injected container, e.g. for {@code kubectl logs POD -c gcp-metadata-server}. */
   public static String sidecarContainerName() {
-    return SidecarContainerFactory.CONTAINER_NAME;
+    return Names.SIDECAR_CONTAINER;
   }
 
   /**
@@ -53,9 +55,9 @@ public final class MetadataSidecarInjector {
       return names;
     }
     Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream())
-        .filter(c -> !SidecarContainerFactory.CONTAINER_NAME.equals(c.getName()))
+        .filter(c -> !Names.SIDECAR_CONTAINER.equals(c.getName()))
         .filter(c -> BotoVolume.mountsIt(c)
-            || c.getVolumeMounts().stream().anyMatch(m -> FileModeLayout.VOLUME_NAME.equals(m.getName())))
+            || c.getVolumeMounts().stream().anyMatch(m -> Names.CREDENTIALS_VOLUME.equals(m.getName())))
         .forEach(c -> names.add(c.getName()));
     return names;
   }
@@ -64,7 +66,7 @@ public final class MetadataSidecarInjector {
    * @param fileMutated a pod as the file-based mutation left it (it carries the {@code gcp-workload-identity} volume)
    * @param injectedContainers names of the containers and init containers file mode injected (skipped ones excluded)
    * @throws InvalidAnnotationException for a pod on the host network: its loopback is the node's, or
-   *     ({@link dev.gcpwif.webhook.mutation.PodConflictException}) when the pod has a container or volume of the
+   *     ({@link dev.gcpwif.webhook.mutation.core.PodConflictException}) when the pod has a container or volume of the
    *     sidecar's names that a previous pass did not render, or a container that declares a port the sidecar binds
    * @throws IllegalArgumentException when the pod was not mutated in file mode first (a caller's bug)
    */
@@ -73,17 +75,17 @@ public final class MetadataSidecarInjector {
     Pod pod = SERIALIZATION.clone(fileMutated);
     PodSpec spec = pod.getSpec();
     if (spec != null && Boolean.TRUE.equals(spec.getHostNetwork())) {
-      throw new InvalidAnnotationException(annotationPrefix + "/injection-mode", "metadata",
+      throw new InvalidAnnotationException(new Names(annotationPrefix).injectionMode(), "metadata",
           "\"direct\" or \"gcloud\" for a pod with hostNetwork: true, because the metadata sidecar listens on"
               + " loopback, and on the host network loopback is shared by every process on the node, which would all"
               + " get this pod's Google identity");
     }
-    if (spec == null || spec.getVolumes().stream().noneMatch(v -> FileModeLayout.VOLUME_NAME.equals(v.getName()))) {
+    if (spec == null || spec.getVolumes().stream().noneMatch(v -> Names.CREDENTIALS_VOLUME.equals(v.getName()))) {
       throw new IllegalArgumentException("metadata mode needs a pod mutated in file mode first (volume "
-          + FileModeLayout.VOLUME_NAME + " missing)");
+          + Names.CREDENTIALS_VOLUME + " missing)");
     }
 
-    ReservedNames.requireFree(spec, annotationPrefix + "/injection-mode");
+    ReservedNames.requireFree(spec, new Names(annotationPrefix).injectionMode());
     ReservedPorts.requireFree(spec, settings, options, annotationPrefix);
     Set<String> injected = injectedContainers.stream().filter(Objects::nonNull).collect(Collectors.toUnmodifiableSet());
     pointAppContainersAtSidecar(spec, injected);
@@ -126,7 +128,7 @@ public final class MetadataSidecarInjector {
   private static boolean isApp(Container container, Set<String> injected) {
     // A nameless container is invalid, but API server validation runs after mutating admission: don't fail on it.
     return container.getName() != null && injected.contains(container.getName())
-        && !SidecarContainerFactory.CONTAINER_NAME.equals(container.getName());
+        && !Names.SIDECAR_CONTAINER.equals(container.getName());
   }
 
   /** First of its list, replacing a previous rendering in place and removing one left in the other list. */
@@ -163,7 +165,7 @@ public final class MetadataSidecarInjector {
 
   private void switchBotoToMetadataServer(Pod pod, String projectId) {
     Map<String, String> annotations = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
-    String key = annotationPrefix + "/" + FileModeLayout.BOTO_ANNOTATION;
+    String key = new Names(annotationPrefix).botoConfig();
     if (annotations != null && annotations.containsKey(key)) {
       annotations.put(key, MetadataModeBoto.text(projectId));
     }

@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;

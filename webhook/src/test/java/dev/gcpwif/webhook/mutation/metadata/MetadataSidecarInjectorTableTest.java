@@ -3,7 +3,7 @@ package dev.gcpwif.webhook.mutation.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
 import dev.gcpwif.webhook.testing.ExpectedRendering;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;

@@ -1,5 +1,8 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.file;
 
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WorkloadIdentity;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -21,12 +24,12 @@ final class InjectedEnvironment {
   }
 
   Map<String, String> forContainer(WorkloadIdentity identity, Set<String> alreadySet) {
-    String configuration = CredentialFiles.path(CredentialFiles.CREDENTIAL_CONFIGURATION);
+    String configuration = Names.CREDENTIALS_PATH;
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GOOGLE_APPLICATION_CREDENTIALS", configuration);
     env.put("CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", configuration);
     if (!alreadySet.contains("BOTO_CONFIG")) {
-      env.put("BOTO_PATH", CredentialFiles.path(CredentialFiles.BOTO_CONFIG) + BOTO_PATH_DEFAULT_FILES);
+      env.put("BOTO_PATH", Names.BOTO_PATH_FILE + BOTO_PATH_DEFAULT_FILES);
     }
     // One project for every tool: a container that names its project in one variable gets it in the other too (gcloud
     // ignores GOOGLE_CLOUD_PROJECT, client libraries ignore CLOUDSDK_CORE_PROJECT), as a $(VAR) reference to its own

@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.core;
 
 /**
  * A reason to deny the pod; {@link #getMessage()} is the one line the user sees. Mostly an annotation value the

@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.core;
 
 import java.util.Optional;
 import java.util.Set;

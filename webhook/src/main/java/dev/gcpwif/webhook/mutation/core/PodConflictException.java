@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.core;
 
 /**
  * The pod already uses, for something else, a name or path the injection needs (the volume name or the mount path).

@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.core;
 
 /** How the pod gets its Google credentials; the annotation value is the lower-case name. */
 public enum InjectionMode {

@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

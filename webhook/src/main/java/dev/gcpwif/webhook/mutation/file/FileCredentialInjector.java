@@ -1,5 +1,10 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.file;
 
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.PodConflictException;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WorkloadIdentity;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -21,16 +26,18 @@ import java.util.Set;
  * (both written into pod annotations and projected through the downward API, so no other object is created), a
  * read-only mount in every injected container, and the environment that points each SDK at the files.
  */
-final class FileCredentialInjector implements PodInjector {
+public final class FileCredentialInjector {
   private final WebhookSettings settings;
-  private final AnnotationKeys keys;
+  private final Names keys;
 
-  FileCredentialInjector(WebhookSettings settings) {
+  public FileCredentialInjector(WebhookSettings settings) {
     this.settings = settings;
-    this.keys = new AnnotationKeys(settings.annotationPrefix());
+    this.keys = new Names(settings.annotationPrefix());
   }
 
-  @Override
+  /**
+   * @param containers the containers and init containers of {@code pod} that are not skipped (never empty)
+   */
   public void inject(Pod pod, List<Container> containers, WorkloadIdentity identity)
       throws InvalidAnnotationException {
     for (Container container : containers) {
@@ -51,9 +58,9 @@ final class FileCredentialInjector implements PodInjector {
       pod.getMetadata().setAnnotations(annotations);
     }
     // Re-rendered on every pass: the files must describe the ServiceAccount as it is now.
-    String configFile = CredentialFiles.path(CredentialFiles.CREDENTIAL_CONFIGURATION);
+    String configFile = Names.CREDENTIALS_PATH;
     annotations.put(keys.externalCredentialsJson(), ExternalAccountConfig.render(
-        identity.provider(), identity.serviceAccountEmail(), CredentialFiles.path(CredentialFiles.TOKEN)));
+        identity.provider(), identity.serviceAccountEmail(), Names.TOKEN_PATH));
     annotations.put(keys.botoConfig(), BotoConfig.render(configFile, identity.projectId()));
     // The identity used, under the ServiceAccount's keys, as the Go webhook writes it: scripts and dashboards read
     // it from the pod. Whatever a copied manifest carried there is replaced, and an email no longer used removed.
@@ -77,9 +84,9 @@ final class FileCredentialInjector implements PodInjector {
     Volume wanted = volume(identity);
     for (int i = 0; i < volumes.size(); i++) {
       Volume existing = volumes.get(i);
-      if (CredentialFiles.VOLUME_NAME.equals(existing.getName())) {
+      if (Names.CREDENTIALS_VOLUME.equals(existing.getName())) {
         if (!isOurs(existing)) {
-          throw new PodConflictException("the pod already has a volume named \"" + CredentialFiles.VOLUME_NAME
+          throw new PodConflictException("the pod already has a volume named \"" + Names.CREDENTIALS_VOLUME
               + "\" that is not the workload identity volume; rename it, as the webhook needs that name");
         }
         volumes.set(i, wanted);
@@ -97,24 +104,24 @@ final class FileCredentialInjector implements PodInjector {
    */
   private Volume volume(WorkloadIdentity identity) {
     return new VolumeBuilder()
-        .withName(CredentialFiles.VOLUME_NAME)
+        .withName(Names.CREDENTIALS_VOLUME)
         .withNewProjected()
         .withDefaultMode(settings.tokenVolumeDefaultMode())
         .addNewSource()
         .withNewServiceAccountToken()
         .withAudience(identity.audience())
         .withExpirationSeconds(identity.tokenExpirationSeconds())
-        .withPath(CredentialFiles.TOKEN)
+        .withPath(Names.TOKEN_FILE)
         .endServiceAccountToken()
         .endSource()
         .addNewSource()
         .withNewDownwardAPI()
         .addNewItem()
-        .withPath(CredentialFiles.CREDENTIAL_CONFIGURATION)
+        .withPath(Names.CREDENTIALS_FILE)
         .withNewFieldRef("v1", annotationField(keys.externalCredentialsJson()))
         .endItem()
         .addNewItem()
-        .withPath(CredentialFiles.BOTO_CONFIG)
+        .withPath(Names.BOTO_FILE)
         .withNewFieldRef("v1", annotationField(keys.botoConfig()))
         .endItem()
         .endDownwardAPI()
@@ -136,7 +143,7 @@ final class FileCredentialInjector implements PodInjector {
     boolean config = false;
     for (VolumeProjection source : volume.getProjected().getSources()) {
       if (source.getServiceAccountToken() != null) {
-        token |= CredentialFiles.TOKEN.equals(source.getServiceAccountToken().getPath());
+        token |= Names.TOKEN_FILE.equals(source.getServiceAccountToken().getPath());
       }
       if (source.getDownwardAPI() != null && source.getDownwardAPI().getItems() != null) {
         config |= source.getDownwardAPI().getItems().stream()
@@ -149,10 +156,10 @@ final class FileCredentialInjector implements PodInjector {
 
   private void checkMountPathIsFree(Container container) throws PodConflictException {
     for (VolumeMount mount : mounts(container)) {
-      if (CredentialFiles.MOUNT_PATH.equals(mount.getMountPath())
-          && !CredentialFiles.VOLUME_NAME.equals(mount.getName())) {
+      if (Names.MOUNT_PATH.equals(mount.getMountPath())
+          && !Names.CREDENTIALS_VOLUME.equals(mount.getName())) {
         throw new PodConflictException("container \"" + container.getName() + "\" already mounts volume \""
-            + mount.getName() + "\" at " + CredentialFiles.MOUNT_PATH + ", where the webhook mounts the Google "
+            + mount.getName() + "\" at " + Names.MOUNT_PATH + ", where the webhook mounts the Google "
             + "credentials; move that mount, or list the container in the pod annotation " + keys.skipContainers());
       }
     }
@@ -160,11 +167,11 @@ final class FileCredentialInjector implements PodInjector {
 
   private static void mount(Container container) {
     List<VolumeMount> mounts = mounts(container);
-    boolean mounted = mounts.stream().anyMatch(m -> CredentialFiles.MOUNT_PATH.equals(m.getMountPath()));
+    boolean mounted = mounts.stream().anyMatch(m -> Names.MOUNT_PATH.equals(m.getMountPath()));
     if (!mounted) {
       mounts.add(new VolumeMountBuilder()
-          .withName(CredentialFiles.VOLUME_NAME)
-          .withMountPath(CredentialFiles.MOUNT_PATH)
+          .withName(Names.CREDENTIALS_VOLUME)
+          .withMountPath(Names.MOUNT_PATH)
           .withReadOnly(true)
           .build());
     }

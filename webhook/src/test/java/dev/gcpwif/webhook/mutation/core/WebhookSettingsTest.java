@@ -1,9 +1,8 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
 import org.junit.jupiter.api.Test;
 
 class WebhookSettingsTest {

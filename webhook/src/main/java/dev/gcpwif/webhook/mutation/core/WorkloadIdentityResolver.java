@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.core;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -10,17 +10,17 @@ import java.util.Optional;
 import java.util.Set;
 
 /** Reads the ServiceAccount and Pod annotations into a {@link WorkloadIdentity}, or nothing when not opted in. */
-final class WorkloadIdentityResolver {
+public final class WorkloadIdentityResolver {
   private final WebhookSettings settings;
-  private final AnnotationKeys keys;
+  private final Names keys;
 
-  WorkloadIdentityResolver(WebhookSettings settings) {
+  public WorkloadIdentityResolver(WebhookSettings settings) {
     this.settings = settings;
-    this.keys = new AnnotationKeys(settings.annotationPrefix());
+    this.keys = new Names(settings.annotationPrefix());
   }
 
   /** Empty when the ServiceAccount is missing or has no provider annotation: such pods are not ours to touch. */
-  Optional<WorkloadIdentity> resolve(Pod pod, ServiceAccount serviceAccount, List<String> warnings) throws InvalidAnnotationException {
+  public Optional<WorkloadIdentity> resolve(Pod pod, ServiceAccount serviceAccount, List<String> warnings) throws InvalidAnnotationException {
     Map<String, String> sa = annotations(serviceAccount);
     String providerValue = sa.get(keys.provider());
     if (providerValue == null) {

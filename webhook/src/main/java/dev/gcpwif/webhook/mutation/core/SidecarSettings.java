@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.mutation.metadata;
+package dev.gcpwif.webhook.mutation.core;
 
 /**
  * Cluster-wide settings of the injected metadata sidecar, set by webhook flags.
@@ -44,7 +44,7 @@ public record SidecarSettings(
     }
     requirePort("sidecar port", port);
     requirePort("sidecar health port", healthPort);
-    if (port == HostnameOptIn.METADATA_HOSTNAME_PORT || healthPort == HostnameOptIn.METADATA_HOSTNAME_PORT) {
+    if (port == Names.METADATA_HOSTNAME_PORT || healthPort == Names.METADATA_HOSTNAME_PORT) {
       throw new IllegalArgumentException("sidecar ports must not be 80: it is reserved for the metadata.google.internal"
           + " listener of the hostname opt-in");
     }

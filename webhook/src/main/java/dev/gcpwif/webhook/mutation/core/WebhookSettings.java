@@ -1,6 +1,5 @@
-package dev.gcpwif.webhook.mutation;
+package dev.gcpwif.webhook.mutation.core;
 
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
