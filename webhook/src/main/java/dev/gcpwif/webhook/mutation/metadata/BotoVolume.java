@@ -1,13 +1,10 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
 import dev.gcpwif.webhook.mutation.core.Names;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,51 +53,4 @@ final class BotoVolume {
     return true;
   }
 
-  /**
-   * For an app container file mode injected: its mount of the credential volume becomes a mount of this one at the
-   * same path; a mount of the credential volume anywhere else goes (in metadata mode that volume is the sidecar's).
-   */
-  static void replaceTokenMount(Container container) {
-    List<VolumeMount> mounts = new ArrayList<>();
-    for (VolumeMount mount : orEmpty(container.getVolumeMounts())) {
-      if (mount != null && Names.CREDENTIALS_VOLUME.equals(mount.getName())) {
-        if (!Names.MOUNT_PATH.equals(mount.getMountPath())) {
-          continue;
-        }
-        mount.setName(Names.BOTO_VOLUME);
-      }
-      mounts.add(mount);
-    }
-    container.setVolumeMounts(mounts);
-  }
-
-  /**
-   * For any other container but the sidecar (skipped ones, which a pass in another mode may have given it): no mount
-   * of the credential volume.
-   */
-  static void removeTokenMount(Container container) {
-    if (container.getVolumeMounts() != null && container.getVolumeMounts().stream()
-        .anyMatch(mount -> mount != null && Names.CREDENTIALS_VOLUME.equals(mount.getName()))) {
-      List<VolumeMount> mounts = new ArrayList<>(container.getVolumeMounts());
-      mounts.removeIf(mount -> mount != null && Names.CREDENTIALS_VOLUME.equals(mount.getName()));
-      container.setVolumeMounts(mounts);
-    }
-  }
-
-  /** Undoes {@link #replaceTokenMount}: the container mounts the credential volume again, as file mode left it. */
-  static void revertToTokenMount(Container container) {
-    for (VolumeMount mount : orEmpty(container.getVolumeMounts())) {
-      if (mount != null && Names.BOTO_VOLUME.equals(mount.getName()) && Names.MOUNT_PATH.equals(mount.getMountPath())) {
-        mount.setName(Names.CREDENTIALS_VOLUME);
-      }
-    }
-  }
-
-  static boolean mountsIt(Container container) {
-    return orEmpty(container.getVolumeMounts()).stream().anyMatch(mount -> mount != null && Names.BOTO_VOLUME.equals(mount.getName()));
-  }
-
-  private static <T> List<T> orEmpty(List<T> list) {
-    return list == null ? List.of() : list;
-  }
 }

@@ -59,7 +59,8 @@ final class ReservedNames {
 
   /** Whether a container other than our sidecar mounts a volume of the scratch volume's name. */
   static boolean othersMountTmpVolume(PodSpec spec) {
-    return !MetadataModeLeftovers.allContainers(spec)
+    return !java.util.stream.Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream())
+        .filter(java.util.Objects::nonNull)
         .filter(container -> !SidecarContainerFactory.isOurs(container))
         .noneMatch(container -> container.getVolumeMounts() != null && container.getVolumeMounts().stream()
             .anyMatch(mount -> mount != null && Names.SIDECAR_TMP_VOLUME.equals(mount.getName())));

@@ -40,15 +40,6 @@ class SidecarSettingsTest {
         .hasMessageContaining("Always, IfNotPresent or Never");
   }
 
-  @Test
-  void injectorRefusesAPodThatFileModeDidNotMutate() {
-    Pod plain = new PodBuilder().withNewMetadata().withName("p").endMetadata()
-        .withNewSpec().addNewContainer().withName("app").endContainer().endSpec().build();
-    MetadataSidecarInjector injector = new MetadataSidecarInjector(SidecarSettings.defaults(), "cloud.google.com");
-    assertThatThrownBy(() -> injector.inject(plain, List.of("app"), MetadataModeOptions.defaults()))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("volume gcp-workload-identity missing");
-  }
 
   private static SidecarSettings settings(int port, int healthPort) {
     return new SidecarSettings("img", port, healthPort, null, null, null, null, true, null, null);
