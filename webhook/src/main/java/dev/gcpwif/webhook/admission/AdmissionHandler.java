@@ -1,8 +1,8 @@
 package dev.gcpwif.webhook.admission;
 
 import dev.gcpwif.webhook.metrics.AdmissionOutcome;
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.MutationResult;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookup;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -18,10 +18,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -33,11 +30,9 @@ import tools.jackson.databind.JsonNode;
  */
 public final class AdmissionHandler {
   static final String DEFAULT_SERVICE_ACCOUNT = "default";
-  private static final Set<String> KNOWN_MODES = Set.of("direct", "gcloud", "metadata");
 
   private final Mutation mutation;
   private final ServiceAccountLookup serviceAccounts;
-  private final String injectionModeAnnotation;
   private final KubernetesSerialization serialization;
   private final MutationSizeBound sizeBound;
 
@@ -45,14 +40,13 @@ public final class AdmissionHandler {
       KubernetesSerialization serialization) {
     this.mutation = mutation;
     this.serviceAccounts = serviceAccounts;
-    this.injectionModeAnnotation = annotationPrefix + "/injection-mode";
     this.serialization = serialization;
     this.sizeBound = new MutationSizeBound(annotationPrefix);
   }
 
   /**
-   * Uses the review's pod in place for the duration of the call (it gets the request's namespace if it has none) and
-   * hands it back as it came, so one review must not be handled by two threads at once.
+   * Never modifies the review: the mutation works on its own copy of the pod, and the patch is the difference from
+   * the pod as submitted.
    *
    * @throws ServiceAccountLookupException when the pod's ServiceAccount can be neither found nor ruled out; the caller
    *     answers with an HTTP error so that the webhook's failurePolicy decides
@@ -67,26 +61,9 @@ public final class AdmissionHandler {
     }
 
     Pod submitted = (Pod) request.getObject();
-    // The patch applies to the object as the API server holds it: diff from the pod as submitted, taken before the
-    // namespace is filled in below.
-    JsonNode submittedTree = serialization.convertValue(submitted, JsonNode.class);
-    ObjectMeta submittedMetadata = submitted.getMetadata();
-    String submittedNamespace = submittedMetadata == null ? null : submittedMetadata.getNamespace();
-    try {
-      fillInNamespace(submitted, request.getNamespace());
-      return mutate(request, submitted, submittedTree, submittedMetadata, submittedNamespace, dryRun);
-    } finally {
-      // The pod is borrowed from the review, not copied (a copy is a serialization pass): hand it back as it came.
-      submitted.setMetadata(submittedMetadata);
-      if (submittedMetadata != null) {
-        submittedMetadata.setNamespace(submittedNamespace);
-      }
-    }
-  }
-
-  private AdmissionResult mutate(AdmissionRequest request, Pod submitted, JsonNode submittedTree,
-      ObjectMeta submittedMetadata, String submittedNamespace, boolean dryRun) throws ServiceAccountLookupException {
-    String namespace = submitted.getMetadata().getNamespace();
+    // The API server omits metadata.namespace on pods created with an implicit namespace; the request carries it.
+    String podNamespace = submitted.getMetadata() == null ? null : submitted.getMetadata().getNamespace();
+    String namespace = podNamespace == null || podNamespace.isEmpty() ? request.getNamespace() : podNamespace;
     String serviceAccountName = serviceAccountNameOf(submitted);
     String subject = subjectOf(namespace, podName(submitted.getMetadata()));
 
@@ -96,49 +73,24 @@ public final class AdmissionHandler {
       return new AdmissionResult(deny(request, tooWide), AdmissionOutcome.DENIED, "none", dryRun, subject,
           serviceAccountName, tooWide);
     }
-    Pod mutated;
-    List<String> warnings;
+    MutationResult result;
     try {
-      MutationResult result = mutation.apply(submitted, serviceAccount.orElse(null));
-      mutated = result.pod();
-      warnings = result.warnings();
+      result = mutation.apply(submitted, serviceAccount.orElse(null));
     } catch (InvalidAnnotationException e) {
       return new AdmissionResult(deny(request, e.getMessage()), AdmissionOutcome.DENIED, "none", dryRun, subject,
           serviceAccountName, e.getMessage());
     }
 
-    String mode = injectionMode(submitted, serviceAccount.orElse(null));
-    restoreSubmittedNamespace(mutated, submittedMetadata, submittedNamespace);
-    JsonNode patch = JsonPatchDiff.operations(submittedTree, serialization.convertValue(mutated, JsonNode.class));
+    JsonNode patch = JsonPatchDiff.operations(serialization.convertValue(submitted, JsonNode.class),
+        serialization.convertValue(result.pod(), JsonNode.class));
     if (patch.isEmpty()) {
       String why = serviceAccount.isPresent() ? "nothing to inject" : "ServiceAccount not found";
-      return new AdmissionResult(allow(request, null, warnings), AdmissionOutcome.UNCHANGED, "none", dryRun, subject,
-          serviceAccountName, why);
+      return new AdmissionResult(allow(request, null, result.warnings()), AdmissionOutcome.UNCHANGED, "none", dryRun,
+          subject, serviceAccountName, why);
     }
-    return new AdmissionResult(allow(request, serialization.asJson(patch), warnings), AdmissionOutcome.MUTATED, mode, dryRun,
-        subject, serviceAccountName, patch.size() + " patch operations");
-  }
-
-  /** The API server omits metadata.namespace on pods created with an implicit namespace; the request carries it. */
-  private static void fillInNamespace(Pod pod, String requestNamespace) {
-    if (pod.getMetadata() == null) {
-      pod.setMetadata(new ObjectMeta());
-    }
-    String namespace = pod.getMetadata().getNamespace();
-    if ((namespace == null || namespace.isEmpty()) && requestNamespace != null) {
-      pod.getMetadata().setNamespace(requestNamespace);
-    }
-  }
-
-  /**
-   * Puts the namespace of the mutated pod (the mutation's own copy) back as submitted, so that the patch does not touch
-   * what the mutation did not.
-   */
-  private static void restoreSubmittedNamespace(Pod mutated, ObjectMeta submittedMetadata, String submittedNamespace) {
-    mutated.getMetadata().setNamespace(submittedNamespace);
-    if (submittedMetadata == null && mutated.getMetadata().equals(new ObjectMeta())) {
-      mutated.setMetadata(null);
-    }
+    String mode = result.identity().map(identity -> identity.mode().annotationValue()).orElse("none");
+    return new AdmissionResult(allow(request, serialization.asJson(patch), result.warnings()),
+        AdmissionOutcome.MUTATED, mode, dryRun, subject, serviceAccountName, patch.size() + " patch operations");
   }
 
   private static String serviceAccountNameOf(Pod pod) {
@@ -149,27 +101,10 @@ public final class AdmissionHandler {
     return name == null || name.isEmpty() ? DEFAULT_SERVICE_ACCOUNT : name;
   }
 
-  /**
-   * The mode label of the metrics: the same precedence the mutation applies (Pod annotation over ServiceAccount
-   * annotation over the {@code direct} default), read from the inputs because the mutation returns only a pod.
-   */
-  private String injectionMode(Pod pod, ServiceAccount serviceAccount) {
-    String mode = annotation(pod.getMetadata().getAnnotations());
-    if (mode == null && serviceAccount != null && serviceAccount.getMetadata() != null) {
-      mode = annotation(serviceAccount.getMetadata().getAnnotations());
-    }
-    if (mode == null) {
-      return "direct";
-    }
-    mode = mode.trim().toLowerCase(Locale.ROOT);
-    return KNOWN_MODES.contains(mode) ? mode : "other";
-  }
-
-  private String annotation(Map<String, String> annotations) {
-    return annotations == null ? null : annotations.get(injectionModeAnnotation);
-  }
-
   private static String podName(ObjectMeta metadata) {
+    if (metadata == null) {
+      return "<unnamed>";
+    }
     if (metadata.getName() != null && !metadata.getName().isEmpty()) {
       return metadata.getName();
     }

@@ -1,7 +1,7 @@
 package dev.gcpwif.webhook.admission;
 
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.MutationResult;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 

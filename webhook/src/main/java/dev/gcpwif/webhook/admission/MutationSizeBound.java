@@ -1,7 +1,8 @@
 package dev.gcpwif.webhook.admission;
 
-import dev.gcpwif.webhook.mutation.AnnotationValues;
 import dev.gcpwif.webhook.mutation.PodMutator;
+import dev.gcpwif.webhook.mutation.core.AnnotationValues;
+import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -35,8 +36,8 @@ public final class MutationSizeBound {
   private final String skipContainersAnnotation;
 
   MutationSizeBound(String annotationPrefix) {
-    this.providerAnnotation = annotationPrefix + "/workload-identity-provider";
-    this.skipContainersAnnotation = annotationPrefix + "/skip-containers";
+    this.providerAnnotation = new Names(annotationPrefix).provider();
+    this.skipContainersAnnotation = new Names(annotationPrefix).skipContainers();
   }
 
   /** The reason to deny the pod, or null when its mutation fits (or nothing would be injected). */

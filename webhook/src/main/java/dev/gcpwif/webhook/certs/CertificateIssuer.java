@@ -1,5 +1,6 @@
 package dev.gcpwif.webhook.certs;
 
+import dev.gcpwif.webhook.mutation.core.Names;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;

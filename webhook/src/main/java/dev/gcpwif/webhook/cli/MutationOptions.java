@@ -1,7 +1,7 @@
 package dev.gcpwif.webhook.cli;
 
-import dev.gcpwif.webhook.mutation.WebhookSettings;
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,6 +1,6 @@
 package dev.gcpwif.webhook.cli;
 
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,8 +1,10 @@
 package dev.gcpwif.webhook.inject;
 
+import dev.gcpwif.webhook.cli.MutationOptions;
+import dev.gcpwif.webhook.cli.SidecarOptions;
 import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -14,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import dev.gcpwif.webhook.cli.MutationOptions;
-import dev.gcpwif.webhook.cli.SidecarOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

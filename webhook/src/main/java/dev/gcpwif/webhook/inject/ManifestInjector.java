@@ -1,9 +1,9 @@
 package dev.gcpwif.webhook.inject;
 
 import dev.gcpwif.webhook.admission.PodShapeValidator;
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.MutationResult;
 import dev.gcpwif.webhook.mutation.PodMutator;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;

@@ -1,23 +1,32 @@
 package dev.gcpwif.webhook.mutation;
 
-import dev.gcpwif.webhook.mutation.metadata.MetadataModeLeftovers;
+import dev.gcpwif.webhook.mutation.core.InjectionMode;
+import dev.gcpwif.webhook.mutation.core.InjectionReceipt;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WorkloadIdentity;
+import dev.gcpwif.webhook.mutation.core.WorkloadIdentityResolver;
+import dev.gcpwif.webhook.mutation.file.FileModeRenderer;
 import dev.gcpwif.webhook.mutation.metadata.MetadataModeOptions;
-import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
+import dev.gcpwif.webhook.mutation.metadata.MetadataModeRenderer;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The mutation: a pure function from (pod, service account, settings) to the pod to admit. No I/O; the admission
  * endpoint and the offline {@code inject} command both call it, and diff the result against the input.
+ *
+ * <p>One pass: resolve the identity; remove exactly what the previous pass's receipt lists (or, for a pod mutated
+ * before receipts, what {@link LegacyInjection} recognizes); render the chosen mode straight from the identity; write
+ * the receipt of what was added.
  */
 public final class PodMutator {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -27,15 +36,19 @@ public final class PodMutator {
       .withNewSpec().addNewContainer().withName("probe").withImage("probe").endContainer().endSpec()
       .build();
   private final WebhookSettings settings;
+  private final Names names;
   private final WorkloadIdentityResolver resolver;
-  private final PodInjector fileCredentials;
-  private final MetadataSidecarInjector metadataSidecar;
+  private final LegacyInjection legacy;
+  private final FileModeRenderer fileMode;
+  private final MetadataModeRenderer metadataMode;
 
   public PodMutator(WebhookSettings settings) {
     this.settings = settings;
+    this.names = new Names(settings.annotationPrefix());
     this.resolver = new WorkloadIdentityResolver(settings);
-    this.fileCredentials = new FileCredentialInjector(settings);
-    this.metadataSidecar = new MetadataSidecarInjector(settings.sidecar(), settings.annotationPrefix());
+    this.legacy = new LegacyInjection(settings);
+    this.fileMode = new FileModeRenderer(settings);
+    this.metadataMode = new MetadataModeRenderer(settings);
   }
 
   /**
@@ -45,36 +58,31 @@ public final class PodMutator {
    *
    * @param serviceAccount the pod's ServiceAccount, or null when it does not exist
    * @throws InvalidAnnotationException when an annotation on the pod or the ServiceAccount is malformed, or
-   *     ({@link PodConflictException}) when the pod already uses the volume name or mount path, or in metadata mode
-   *     the sidecar's container or volume name, for something else
+   *     ({@link dev.gcpwif.webhook.mutation.core.PodConflictException}) when the pod already uses the volume name or
+   *     mount path, or in metadata mode the sidecar's container or volume name, for something else
    */
   public Pod mutate(Pod pod, ServiceAccount serviceAccount) throws InvalidAnnotationException {
     return mutateWithWarnings(pod, serviceAccount).pod();
   }
 
   /**
-   * {@link #mutate}, with the admission warnings: values that were corrected or ignored rather than denied, so that
-   * a pod the Go webhook admitted is admitted here too and its owner learns what was used instead.
+   * {@link #mutate}, with the admission warnings (values that were corrected or ignored rather than denied, so that
+   * a pod the Go webhook admitted is admitted here too and its owner learns what was used instead), the identity
+   * resolved and the receipt written.
    */
   public MutationResult mutateWithWarnings(Pod pod, ServiceAccount serviceAccount) throws InvalidAnnotationException {
     List<String> warnings = new ArrayList<>();
-    Pod mutated = mutate(pod, serviceAccount, warnings);
-    return new MutationResult(mutated, warnings);
-  }
-
-  private Pod mutate(Pod pod, ServiceAccount serviceAccount, List<String> warnings)
-      throws InvalidAnnotationException {
     // A deep copy through Jackson's token buffer: clone() writes and re-parses JSON text, which costs half again as
     // much (AdmissionMicrobench: 55 vs 90 µs for a 20-container pod) on the webhook's hottest path.
     Pod copy = SERIALIZATION.convertValue(pod, Pod.class);
     if (isMirrorPod(pod)) {
       // The kubelet's copy of a static pod: the API server's ServiceAccount admission forbids the token projection in
       // it, and the kubelet runs the static pod from its own manifest anyway. Never touched, never denied.
-      return copy;
+      return new MutationResult(copy, warnings, Optional.empty(), Optional.empty());
     }
     Optional<WorkloadIdentity> resolved = resolver.resolve(pod, serviceAccount, warnings);
     if (resolved.isEmpty() || copy.getSpec() == null) {
-      return copy;
+      return new MutationResult(copy, warnings, resolved, Optional.empty());
     }
     WorkloadIdentity identity = resolved.get();
     // Read before any change, so a malformed opt-in denies the pod whatever else is wrong with it.
@@ -82,24 +90,45 @@ public final class PodMutator {
         ? MetadataModeOptions.fromAnnotations(pod, serviceAccount, settings.annotationPrefix(),
             identity.projectId().orElse(null))
         : null;
-    // The mode, the hostname opt-in or the sidecar flags may have changed since a previous pass: start over from
-    // what the user wrote, as far as the pod tells (re-running inject on its own output is the usual case).
-    MetadataModeLeftovers.removeFrom(copy);
+    Optional<InjectionReceipt> previous = previousReceipt(copy, warnings);
+    previous.ifPresentOrElse(receipt -> receipt.removeFrom(copy, false), () -> legacy.removeFrom(copy, identity));
     List<Container> containers = injectedContainers(copy, identity);
     if (containers.isEmpty()) {
-      return copy;
+      // Nothing to inject any more (every container skipped): the pod keeps nothing of a previous pass.
+      previous.ifPresent(receipt -> receipt.removeFrom(copy, true));
+      if (copy.getMetadata() != null && copy.getMetadata().getAnnotations() != null) {
+        copy.getMetadata().getAnnotations().remove(names.injection());
+      }
+      return new MutationResult(copy, warnings, resolved, Optional.empty());
     }
     if (copy.getMetadata() == null) {
       copy.setMetadata(new ObjectMeta());
     }
     warnAboutCredentialsTheUserSet(containers, warnings);
-    // Every mode starts file-based: the metadata sidecar reads the same configuration file.
-    fileCredentials.inject(copy, containers, identity);
-    unmountFromSkippedContainers(copy, identity);
-    if (metadataOptions == null) {
-      return copy;
+    InjectionReceipt.Builder additions = new InjectionReceipt.Builder();
+    if (metadataOptions != null) {
+      metadataMode.render(copy, containers, identity, metadataOptions, additions);
+    } else {
+      fileMode.render(copy, containers, identity, additions);
     }
-    return metadataSidecar.inject(copy, containers.stream().map(Container::getName).toList(), metadataOptions);
+    InjectionReceipt receipt = additions.build(identity);
+    copy.getMetadata().getAnnotations().put(names.injection(), receipt.render());
+    return new MutationResult(copy, warnings, resolved, Optional.of(receipt));
+  }
+
+  /** The receipt of the previous pass; one that cannot be read is treated as none, with a warning. */
+  private Optional<InjectionReceipt> previousReceipt(Pod pod, List<String> warnings) {
+    Optional<String> value = InjectionReceipt.annotationOf(pod, names);
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(InjectionReceipt.parse(value.get()));
+    } catch (IllegalArgumentException unreadable) {
+      warnings.add(names.injection() + ": not a receipt this webhook can read (" + unreadable.getMessage()
+          + "); replaced, and only what the webhook recognizes as its own was removed before injecting anew");
+      return Optional.empty();
+    }
   }
 
   /**
@@ -109,7 +138,7 @@ public final class PodMutator {
    * @throws InvalidAnnotationException naming the annotation, as every pod of that ServiceAccount would be denied
    */
   public void validate(ServiceAccount serviceAccount) throws InvalidAnnotationException {
-    mutate(PROBE_POD, serviceAccount);
+    mutateWithWarnings(PROBE_POD, serviceAccount);
   }
 
   /**
@@ -117,7 +146,7 @@ public final class PodMutator {
    * key file, say, on purpose), and says so, since client libraries in that container then do not use the injection.
    */
   private static void warnAboutCredentialsTheUserSet(List<Container> containers, List<String> warnings) {
-    String ours = CredentialFiles.path(CredentialFiles.CREDENTIAL_CONFIGURATION);
+    String ours = Names.CREDENTIALS_PATH;
     for (Container container : containers) {
       if (container.getEnv() == null) {
         continue;
@@ -131,12 +160,10 @@ public final class PodMutator {
     }
   }
 
-  static final String MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
-
   /** A pod the kubelet created for a static pod: the API server forbids it a token projection, so it is never ours. */
   public static boolean isMirrorPod(Pod pod) {
     return pod.getMetadata() != null && pod.getMetadata().getAnnotations() != null
-        && pod.getMetadata().getAnnotations().containsKey(MIRROR_POD_ANNOTATION);
+        && pod.getMetadata().getAnnotations().containsKey(Names.MIRROR_POD_ANNOTATION);
   }
 
   private static List<Container> injectedContainers(Pod pod, WorkloadIdentity identity) {
@@ -152,27 +179,6 @@ public final class PodMutator {
     containers.removeIf(container -> container.getName() == null
         || identity.skipContainers().contains(container.getName()));
     return containers;
-  }
-
-  /**
-   * A skipped container gets nothing, and least of all the token: one that a pass before it was skipped gave the mount
-   * loses it (its variables stay, as they cannot be told from the user's). Only our volume's mounts are touched.
-   */
-  private static void unmountFromSkippedContainers(Pod pod, WorkloadIdentity identity) {
-    Stream.concat(orEmpty(pod.getSpec().getInitContainers()).stream(), orEmpty(pod.getSpec().getContainers()).stream())
-        .filter(c -> c != null && c.getName() != null && identity.skipContainers().contains(c.getName()))
-        .filter(c -> c.getVolumeMounts() != null)
-        .filter(c -> c.getVolumeMounts().stream().anyMatch(m -> m != null
-            && CredentialFiles.VOLUME_NAME.equals(m.getName())))
-        .forEach(c -> {
-          List<VolumeMount> mounts = new ArrayList<>(c.getVolumeMounts());
-          mounts.removeIf(m -> m != null && CredentialFiles.VOLUME_NAME.equals(m.getName()));
-          c.setVolumeMounts(mounts);
-        });
-  }
-
-  private static <T> List<T> orEmpty(List<T> list) {
-    return list == null ? List.of() : list;
   }
 
   public WebhookSettings settings() {

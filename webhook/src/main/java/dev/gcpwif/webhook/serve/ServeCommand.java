@@ -1,6 +1,5 @@
 package dev.gcpwif.webhook.serve;
 
-import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
 import dev.gcpwif.webhook.certs.SelfSignedOptions;
@@ -9,9 +8,10 @@ import dev.gcpwif.webhook.cli.GoChartOptions;
 import dev.gcpwif.webhook.cli.MutationOptions;
 import dev.gcpwif.webhook.cli.SidecarOptions;
 import dev.gcpwif.webhook.cli.TlsOptions;
+import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.serviceaccount.InformerServiceAccounts;
 import dev.gcpwif.webhook.tls.ReloadingServerTls;
 import dev.gcpwif.webhook.tls.TlsMaterialException;
@@ -21,8 +21,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gcpwif.webhook.metrics.AdmissionOutcome;
 import dev.gcpwif.webhook.mutation.MutationResult;
+import dev.gcpwif.webhook.mutation.PodMutator;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookup;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
 import dev.gcpwif.webhook.testing.TestMutations;
@@ -103,7 +105,7 @@ class AdmissionHandlerTest {
   @Test
   void aMirrorPodIsAdmittedWithoutPatchOrWarningEvenWithBadAnnotations() throws Exception {
     AdmissionHandler real = new AdmissionHandler(
-        new dev.gcpwif.webhook.mutation.PodMutator(dev.gcpwif.webhook.mutation.WebhookSettings.defaults())
+        new dev.gcpwif.webhook.mutation.PodMutator(dev.gcpwif.webhook.mutation.core.WebhookSettings.defaults())
             ::mutateWithWarnings, lookup, "cloud.google.com", SERIALIZATION);
     AdmissionReview mirror = review("pod-create-from-replicaset.json");
     ((Pod) mirror.getRequest().getObject()).getMetadata().setAnnotations(Map.of(
@@ -216,8 +218,11 @@ class AdmissionHandlerTest {
     ((Pod) podOverride.getRequest().getObject()).getMetadata()
         .setAnnotations(Map.of("cloud.google.com/injection-mode", "gcloud"));
 
-    assertThat(handler.handle(review("pod-create-from-replicaset.json")).mode()).isEqualTo("metadata");
-    assertThat(handler.handle(podOverride).mode()).isEqualTo("gcloud");
+    AdmissionHandler real = new AdmissionHandler(new PodMutator(WebhookSettings.defaults())::mutateWithWarnings,
+        lookup, "cloud.google.com", SERIALIZATION);
+
+    assertThat(real.handle(review("pod-create-from-replicaset.json")).mode()).isEqualTo("metadata");
+    assertThat(real.handle(podOverride).mode()).isEqualTo("gcloud");
   }
 
   @Test

@@ -32,10 +32,8 @@ class JsonPatchDiffPropertyTest {
 
   static Stream<Path> tableCases() throws IOException {
     List<Path> cases = new ArrayList<>();
-    for (String table : List.of("src/test/resources/mutation", "src/test/resources/metadata-mode")) {
-      try (Stream<Path> folders = Files.list(Path.of(table))) {
-        folders.filter(folder -> Files.exists(folder.resolve("expected.yaml"))).sorted().forEach(cases::add);
-      }
+    try (Stream<Path> folders = Files.list(Path.of("src/test/resources/mutation"))) {
+      folders.filter(folder -> Files.exists(folder.resolve("expected.yaml"))).sorted().forEach(cases::add);
     }
     return cases.stream();
   }

@@ -49,7 +49,7 @@ class JsonPatchDiffTest {
   }
 
   @Test
-  void escapesSlashesInAnnotationKeys() {
+  void escapesSlashesInNames() {
     Pod before = original();
 
     String patch = JsonPatchDiff.diff(before, mutated(before));

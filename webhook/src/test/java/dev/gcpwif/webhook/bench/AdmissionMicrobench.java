@@ -5,7 +5,7 @@ import dev.gcpwif.webhook.admission.AdmissionResult;
 import dev.gcpwif.webhook.admission.AdmissionReviewParser;
 import dev.gcpwif.webhook.admission.JsonPatchDiff;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;

@@ -3,7 +3,7 @@ package dev.gcpwif.webhook.bench;
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.serve.WebhookServer;
 import dev.gcpwif.webhook.tls.ReloadingServerTls;
 import io.fabric8.kubernetes.api.model.ServiceAccount;

@@ -2,13 +2,13 @@ package dev.gcpwif.webhook.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.webhook.mutation.WebhookSettings;
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
 
 class MutationOptionsTest {
   @Command(name = "test")

@@ -3,11 +3,11 @@ package dev.gcpwif.webhook.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
 
 class SidecarOptionsTest {
   @Command(name = "test")

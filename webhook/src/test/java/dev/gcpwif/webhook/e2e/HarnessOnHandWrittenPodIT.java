@@ -26,7 +26,7 @@ class HarnessOnHandWrittenPodIT {
   void layOut() throws Exception {
     machine = new PodOnThisMachine(Files.createTempDirectory("gcp-wif-e2e-harness"));
     Pod pod = new KubernetesSerialization().unmarshal(
-        Files.readString(Path.of("src/test/resources/metadata-mode/native/pod.yaml")), Pod.class);
+        Files.readString(Path.of("src/test/resources/e2e/hand-written-file-mode-pod.yaml")), Pod.class);
     machine.layOut(pod, "app");
     appEnv = machine.kubelet.render(machine.layout, "app").env();
   }

@@ -3,7 +3,7 @@ package dev.gcpwif.webhook.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
+import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The harness itself, on a hand-written metadata-mode pod (the expected rendering of the table test). */
 class KubeletStandInTest {
-  private static final Path METADATA_POD = Path.of("src/test/resources/metadata-mode/native/expected.yaml");
+  private static final Path METADATA_POD = Path.of("src/test/resources/e2e/hand-written-metadata-mode-pod.yaml");
   private static final String MOUNT = "/var/run/secrets/sts.googleapis.com/serviceaccount";
 
   @TempDir Path root;
@@ -45,7 +45,7 @@ class KubeletStandInTest {
     KubeletStandIn kubelet = new KubeletStandIn("t");
     KubeletStandIn.Layout layout = kubelet.layOut(pod(), root);
     KubeletStandIn.RenderedContainer sidecar =
-        kubelet.render(layout, MetadataSidecarInjector.sidecarContainerName());
+        kubelet.render(layout, Names.SIDECAR_CONTAINER);
 
     Path volume = layout.volume("gcp-workload-identity");
     assertThat(sidecar.env()).containsEntry("GOOGLE_APPLICATION_CREDENTIALS",
@@ -71,7 +71,7 @@ class KubeletStandInTest {
   void remapsPathsInsideTheLaidOutFilesOfTheTestCopy() throws Exception {
     KubeletStandIn kubelet = new KubeletStandIn("t");
     KubeletStandIn.Layout layout = kubelet.layOut(pod(), root);
-    kubelet.remapPathsInFiles(layout, MetadataSidecarInjector.sidecarContainerName());
+    kubelet.remapPathsInFiles(layout, Names.SIDECAR_CONTAINER);
 
     Path volume = layout.volume("gcp-workload-identity");
     assertThat(Files.readString(volume.resolve("federation.json")))

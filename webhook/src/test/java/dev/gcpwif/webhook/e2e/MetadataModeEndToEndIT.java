@@ -2,7 +2,7 @@ package dev.gcpwif.webhook.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.webhook.mutation.metadata.MetadataSidecarInjector;
+import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -45,7 +45,7 @@ class MetadataModeEndToEndIT {
     int healthPort = PodOnThisMachine.freePort();
     pod = E2eRenderer.render("deployment-metadata.yaml",
         "--sidecar-port", String.valueOf(port), "--sidecar-health-port", String.valueOf(healthPort));
-    String sidecarName = MetadataSidecarInjector.sidecarContainerName();
+    String sidecarName = Names.SIDECAR_CONTAINER;
     assertThat(pod.getSpec().getInitContainers()).first().satisfies(c -> assertThat(c.getName()).isEqualTo(sidecarName));
 
     machine.layOut(pod, sidecarName);

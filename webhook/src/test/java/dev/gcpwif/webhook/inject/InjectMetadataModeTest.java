@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gcpwif.webhook.Main;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,6 +1,7 @@
 package dev.gcpwif.webhook.mutation;
 
-import dev.gcpwif.webhook.mutation.metadata.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;

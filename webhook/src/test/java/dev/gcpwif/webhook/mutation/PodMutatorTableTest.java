@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gcpwif.webhook.admission.JsonPatchDiff;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.metadata.TokenCarriers;
 import dev.gcpwif.webhook.testing.ExpectedRendering;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -2,9 +2,9 @@ package dev.gcpwif.webhook.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.webhook.mutation.CredentialFiles;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -165,13 +165,13 @@ class RealCloudSdkTest {
     if (config.contains("iamcredentials")) {
       testConfig = replaceExactly(testConfig, "https://iamcredentials.googleapis.com", google.baseUrl());
     }
-    Files.writeString(mount.resolve(CredentialFiles.TOKEN), SUBJECT_TOKEN);
-    Files.writeString(mount.resolve(CredentialFiles.CREDENTIAL_CONFIGURATION), inMount(testConfig));
-    Files.writeString(mount.resolve(CredentialFiles.BOTO_CONFIG), inMount(boto));
+    Files.writeString(mount.resolve(Names.TOKEN_FILE), SUBJECT_TOKEN);
+    Files.writeString(mount.resolve(Names.CREDENTIALS_FILE), inMount(testConfig));
+    Files.writeString(mount.resolve(Names.BOTO_FILE), inMount(boto));
 
     Container container = pod.getSpec().getContainers().get(0);
     assertThat(container.getVolumeMounts()).anySatisfy(m -> {
-      assertThat(m.getMountPath()).isEqualTo(CredentialFiles.MOUNT_PATH);
+      assertThat(m.getMountPath()).isEqualTo(Names.MOUNT_PATH);
       assertThat(m.getReadOnly()).isTrue();
     });
     Map<String, String> env = new LinkedHashMap<>();
@@ -187,7 +187,7 @@ class RealCloudSdkTest {
   }
 
   private String inMount(String text) {
-    return text.replace(CredentialFiles.MOUNT_PATH, mount.toString());
+    return text.replace(Names.MOUNT_PATH, mount.toString());
   }
 
   private static String replaceExactly(String text, String target, String replacement) {

@@ -6,7 +6,7 @@ import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.admission.AdmissionReviewParser;
 import dev.gcpwif.webhook.mutation.MutationResult;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.testing.ExpectedRendering;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;

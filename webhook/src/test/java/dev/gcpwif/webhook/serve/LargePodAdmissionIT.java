@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gcpwif.webhook.admission.MutationSizeBound;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
-import dev.gcpwif.webhook.testing.TestTls;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.testing.TestTls.KeyKind;
+import dev.gcpwif.webhook.testing.TestTls;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ServiceAccount;

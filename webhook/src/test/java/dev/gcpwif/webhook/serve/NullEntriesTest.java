@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import dev.gcpwif.webhook.mutation.PodMutator;
-import dev.gcpwif.webhook.mutation.WebhookSettings;
-import dev.gcpwif.webhook.testing.TestTls;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.testing.TestTls.KeyKind;
+import dev.gcpwif.webhook.testing.TestTls;
 import dev.gcpwif.webhook.tls.ReloadingServerTls;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -22,9 +22,9 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nulls where the mutation reads objects, in an opted-in pod (so that the real mutation would walk them), in both

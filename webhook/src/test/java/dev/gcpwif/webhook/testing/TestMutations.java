@@ -1,15 +1,20 @@
 package dev.gcpwif.webhook.testing;
 
 import dev.gcpwif.webhook.admission.Mutation;
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.MutationResult;
+import dev.gcpwif.webhook.mutation.core.InjectionMode;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.WorkloadIdentity;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Stand-ins for the real pod mutation, so that the server's tests hold for any correct mutator: they exercise what
@@ -37,14 +42,18 @@ public final class TestMutations {
         throw new InvalidAnnotationException(PROVIDER, provider,
             "projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER");
       }
-      return MutationResult.of(new PodBuilder(copy).editMetadata()
-          .addToAnnotations(MARKER, copy.getMetadata().getNamespace() + "/" + serviceAccount.getMetadata().getName())
+      // The identity a real mutator would resolve for such a ServiceAccount: direct mode, the default.
+      WorkloadIdentity identity = new WorkloadIdentity(provider, Optional.empty(), "sts.googleapis.com", 86400,
+          InjectionMode.DIRECT, Set.of(), Optional.empty());
+      return new MutationResult(new PodBuilder(copy).editOrNewMetadata()
+          .addToAnnotations(MARKER, serviceAccount.getMetadata().getNamespace() + "/"
+              + serviceAccount.getMetadata().getName())
           .endMetadata().editSpec()
           .withContainers(copy.getSpec().getContainers().stream()
               .map(c -> new ContainerBuilder(c).addNewEnv().withName("GOOGLE_APPLICATION_CREDENTIALS")
                   .withValue("/var/run/secrets/test/config.json").endEnv().build())
               .toList())
-          .endSpec().build());
+          .endSpec().build(), List.of(), Optional.of(identity), Optional.empty());
     };
   }
 

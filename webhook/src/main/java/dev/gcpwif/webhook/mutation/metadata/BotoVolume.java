@@ -1,38 +1,33 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
-import io.fabric8.kubernetes.api.model.Container;
+import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What app containers mount in metadata mode: the boto file alone, at the path where file mode mounts the credential
  * volume, so {@code BOTO_PATH} is the same in both modes. The projected token (24 h, exchangeable off the cluster) and
- * the credential configuration stay in {@link FileModeLayout#VOLUME_NAME}, which only the sidecar mounts.
+ * the credential configuration stay in {@link Names#CREDENTIALS_VOLUME}, which only the sidecar mounts.
  */
 final class BotoVolume {
-  /** Volume name (reserved in metadata mode, like the sidecar's). */
-  static final String NAME = "gcp-workload-identity-boto";
   /** The file holds no secret and must be readable by whatever user each app container runs as. */
   static final int MODE = 0444;
-  static final String FILE = "boto.cfg";
 
   private BotoVolume() {}
 
   static Volume render(String annotationPrefix) {
     return new VolumeBuilder()
-        .withName(NAME)
+        .withName(Names.BOTO_VOLUME)
         .withNewProjected()
         .withDefaultMode(MODE)
         .addNewSource()
         .withNewDownwardAPI()
         .addNewItem()
-        .withPath(FILE)
-        .withNewFieldRef("v1", "metadata.annotations['" + annotationPrefix + "/" + FileModeLayout.BOTO_ANNOTATION + "']")
+        .withPath(Names.BOTO_FILE)
+        .withNewFieldRef("v1", Names.annotationField(new Names(annotationPrefix).botoConfig()))
         .endItem()
         .endDownwardAPI()
         .endSource()
@@ -42,7 +37,7 @@ final class BotoVolume {
 
   /** A volume of our name that projects the boto file through the downward API and nothing else: a pass made it. */
   static boolean isOurs(Volume volume) {
-    if (!NAME.equals(volume.getName()) || volume.getProjected() == null || volume.getProjected().getSources() == null
+    if (!Names.BOTO_VOLUME.equals(volume.getName()) || volume.getProjected() == null || volume.getProjected().getSources() == null
         || volume.getProjected().getSources().isEmpty()) {
       return false;
     }
@@ -51,58 +46,11 @@ final class BotoVolume {
       boolean downwardOnly = source != null && source.getDownwardAPI() != null
           && source.equals(new VolumeProjectionBuilder().withDownwardAPI(source.getDownwardAPI()).build());
       if (!downwardOnly || source.getDownwardAPI().getItems() == null
-          || source.getDownwardAPI().getItems().stream().anyMatch(item -> item == null || !FILE.equals(item.getPath()))) {
+          || source.getDownwardAPI().getItems().stream().anyMatch(item -> item == null || !Names.BOTO_FILE.equals(item.getPath()))) {
         return false;
       }
     }
     return true;
   }
 
-  /**
-   * For an app container file mode injected: its mount of the credential volume becomes a mount of this one at the
-   * same path; a mount of the credential volume anywhere else goes (in metadata mode that volume is the sidecar's).
-   */
-  static void replaceTokenMount(Container container) {
-    List<VolumeMount> mounts = new ArrayList<>();
-    for (VolumeMount mount : orEmpty(container.getVolumeMounts())) {
-      if (mount != null && FileModeLayout.VOLUME_NAME.equals(mount.getName())) {
-        if (!FileModeLayout.MOUNT_PATH.equals(mount.getMountPath())) {
-          continue;
-        }
-        mount.setName(NAME);
-      }
-      mounts.add(mount);
-    }
-    container.setVolumeMounts(mounts);
-  }
-
-  /**
-   * For any other container but the sidecar (skipped ones, which a pass in another mode may have given it): no mount
-   * of the credential volume.
-   */
-  static void removeTokenMount(Container container) {
-    if (container.getVolumeMounts() != null && container.getVolumeMounts().stream()
-        .anyMatch(mount -> mount != null && FileModeLayout.VOLUME_NAME.equals(mount.getName()))) {
-      List<VolumeMount> mounts = new ArrayList<>(container.getVolumeMounts());
-      mounts.removeIf(mount -> mount != null && FileModeLayout.VOLUME_NAME.equals(mount.getName()));
-      container.setVolumeMounts(mounts);
-    }
-  }
-
-  /** Undoes {@link #replaceTokenMount}: the container mounts the credential volume again, as file mode left it. */
-  static void revertToTokenMount(Container container) {
-    for (VolumeMount mount : orEmpty(container.getVolumeMounts())) {
-      if (mount != null && NAME.equals(mount.getName()) && FileModeLayout.MOUNT_PATH.equals(mount.getMountPath())) {
-        mount.setName(FileModeLayout.VOLUME_NAME);
-      }
-    }
-  }
-
-  static boolean mountsIt(Container container) {
-    return orEmpty(container.getVolumeMounts()).stream().anyMatch(mount -> mount != null && NAME.equals(mount.getName()));
-  }
-
-  private static <T> List<T> orEmpty(List<T> list) {
-    return list == null ? List.of() : list;
-  }
 }

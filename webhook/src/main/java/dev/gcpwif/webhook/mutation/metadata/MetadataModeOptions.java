@@ -1,6 +1,7 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -15,9 +16,6 @@ import java.util.Map;
  */
 public record MetadataModeOptions(boolean bindMetadataHostname, String projectId) {
 
-  /** Suffix (after {@code <prefix>/}) of the opt-in annotation, on the Pod or its ServiceAccount; the Pod wins. */
-  public static final String METADATA_HOSTNAME_ANNOTATION = "metadata-hostname";
-
   public static MetadataModeOptions defaults() {
     return new MetadataModeOptions(false, null);
   }
@@ -29,7 +27,7 @@ public record MetadataModeOptions(boolean bindMetadataHostname, String projectId
    */
   public static MetadataModeOptions fromAnnotations(Pod pod, ServiceAccount serviceAccount, String annotationPrefix,
       String projectId) throws InvalidAnnotationException {
-    String key = annotationPrefix + "/" + METADATA_HOSTNAME_ANNOTATION;
+    String key = new Names(annotationPrefix).metadataHostname();
     String value = annotation(pod, key);
     if (value == null) {
       value = annotation(serviceAccount, key);

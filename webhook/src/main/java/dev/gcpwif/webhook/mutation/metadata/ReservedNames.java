@@ -1,6 +1,7 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
-import dev.gcpwif.webhook.mutation.PodConflictException;
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.PodConflictException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -23,12 +24,12 @@ final class ReservedNames {
     requireNoForeignSidecar(spec.getContainers(), "a container", why);
     boolean foreignMount = othersMountTmpVolume(spec);
     for (Volume volume : spec.getVolumes()) {
-      if (SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) && !isOurTmpVolume(volume, foreignMount)) {
-        throw new PodConflictException("the pod already has a volume named \"" + SidecarContainerFactory.TMP_VOLUME_NAME
+      if (Names.SIDECAR_TMP_VOLUME.equals(volume.getName()) && !isOurTmpVolume(volume, foreignMount)) {
+        throw new PodConflictException("the pod already has a volume named \"" + Names.SIDECAR_TMP_VOLUME
             + "\" that is not the metadata server's scratch volume; rename it, " + why);
       }
-      if (BotoVolume.NAME.equals(volume.getName()) && !BotoVolume.isOurs(volume)) {
-        throw new PodConflictException("the pod already has a volume named \"" + BotoVolume.NAME
+      if (Names.BOTO_VOLUME.equals(volume.getName()) && !BotoVolume.isOurs(volume)) {
+        throw new PodConflictException("the pod already has a volume named \"" + Names.BOTO_VOLUME
             + "\" that is not the webhook's boto volume; rename it, " + why);
       }
     }
@@ -39,7 +40,7 @@ final class ReservedNames {
     for (Container container : containers) {
       if (SidecarContainerFactory.isSidecar(container) && !SidecarContainerFactory.isOurs(container)) {
         throw new PodConflictException("the pod already has " + kind + " named \""
-            + SidecarContainerFactory.CONTAINER_NAME + "\" that is not the webhook's metadata server; rename it, "
+            + Names.SIDECAR_CONTAINER + "\" that is not the webhook's metadata server; rename it, "
             + why + " for its sidecar");
       }
     }
@@ -52,15 +53,16 @@ final class ReservedNames {
    *     make a pod with many volumes of that name cost volumes times mounts
    */
   static boolean isOurTmpVolume(Volume volume, boolean othersMountTmpVolume) {
-    return SidecarContainerFactory.TMP_VOLUME_NAME.equals(volume.getName()) && volume.getEmptyDir() != null
+    return Names.SIDECAR_TMP_VOLUME.equals(volume.getName()) && volume.getEmptyDir() != null
         && !othersMountTmpVolume;
   }
 
   /** Whether a container other than our sidecar mounts a volume of the scratch volume's name. */
   static boolean othersMountTmpVolume(PodSpec spec) {
-    return !MetadataModeLeftovers.allContainers(spec)
+    return !java.util.stream.Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream())
+        .filter(java.util.Objects::nonNull)
         .filter(container -> !SidecarContainerFactory.isOurs(container))
         .noneMatch(container -> container.getVolumeMounts() != null && container.getVolumeMounts().stream()
-            .anyMatch(mount -> mount != null && SidecarContainerFactory.TMP_VOLUME_NAME.equals(mount.getName())));
+            .anyMatch(mount -> mount != null && Names.SIDECAR_TMP_VOLUME.equals(mount.getName())));
   }
 }

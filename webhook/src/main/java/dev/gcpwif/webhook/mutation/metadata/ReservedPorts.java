@@ -1,6 +1,8 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
-import dev.gcpwif.webhook.mutation.PodConflictException;
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.PodConflictException;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -19,14 +21,14 @@ final class ReservedPorts {
 
   static void requireFree(PodSpec spec, SidecarSettings settings, MetadataModeOptions options,
       String annotationPrefix) throws PodConflictException {
-    String otherMode = "another " + annotationPrefix + "/injection-mode than metadata for this pod";
+    String otherMode = "another " + new Names(annotationPrefix).injectionMode() + " than metadata for this pod";
     Map<Integer, String> reserved = new LinkedHashMap<>();
     reserved.put(settings.port(), "its metadata port, webhook flag --sidecar-port); use another port, or " + otherMode);
     reserved.put(settings.healthPort(),
         "its health port, webhook flag --sidecar-health-port); use another port, or " + otherMode);
     if (options.bindMetadataHostname()) {
-      String annotation = annotationPrefix + "/" + MetadataModeOptions.METADATA_HOSTNAME_ANNOTATION;
-      reserved.put(HostnameOptIn.METADATA_HOSTNAME_PORT, "its metadata.google.internal listener, annotation "
+      String annotation = new Names(annotationPrefix).metadataHostname();
+      reserved.put(Names.METADATA_HOSTNAME_PORT, "its metadata.google.internal listener, annotation "
           + annotation + ": \"true\"); use another port, or set " + annotation + ": \"false\" on this pod");
     }
     for (Container container : alongsideTheSidecar(spec, settings.nativeSidecar())) {

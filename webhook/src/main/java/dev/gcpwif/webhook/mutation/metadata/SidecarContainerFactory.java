@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook.mutation.metadata;
 
+import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -17,17 +19,7 @@ import java.util.List;
 
 /** Renders the metadata sidecar container and the scratch volume it needs. */
 final class SidecarContainerFactory {
-  /** Container name (contract for users: {@code kubectl logs POD -c gcp-metadata-server}). */
-  static final String CONTAINER_NAME = "gcp-metadata-server";
-  /**
-   * The root filesystem is read-only, and the JVM writes {@code /tmp/hsperfdata_<user>} at start (and Jetty may create
-   * temp directories): an emptyDir keeps both working without JVM flags in the pod spec, so the container's args stay
-   * the jar's own flags.
-   */
-  static final String TMP_VOLUME_NAME = "gcp-metadata-server-tmp";
-  static final String TMP_PATH = "/tmp";
   static final long RUN_AS = 65532;
-  static final String HEALTH_PORT_NAME = "metadata-health";
 
   private final SidecarSettings settings;
 
@@ -37,21 +29,21 @@ final class SidecarContainerFactory {
 
   Container container(MetadataModeOptions options) {
     ContainerBuilder builder = new ContainerBuilder()
-        .withName(CONTAINER_NAME)
+        .withName(Names.SIDECAR_CONTAINER)
         .withImage(settings.image())
         .withImagePullPolicy(settings.imagePullPolicy())
         .withArgs(args(options))
         // The sidecar reads the same external_account file the app containers would have used.
-        .addNewEnv().withName("GOOGLE_APPLICATION_CREDENTIALS").withValue(FileModeLayout.CREDENTIALS_FILE).endEnv()
-        .addNewPort().withName(HEALTH_PORT_NAME).withContainerPort(settings.healthPort()).withProtocol("TCP").endPort()
+        .addNewEnv().withName("GOOGLE_APPLICATION_CREDENTIALS").withValue(Names.CREDENTIALS_PATH).endEnv()
+        .addNewPort().withName(Names.SIDECAR_HEALTH_PORT_NAME).withContainerPort(settings.healthPort()).withProtocol("TCP").endPort()
         .withStartupProbe(startupProbe())
         .withLivenessProbe(livenessProbe())
         .withResources(resources())
         .withSecurityContext(securityContext(options))
         .addNewVolumeMount()
-            .withName(FileModeLayout.VOLUME_NAME).withMountPath(FileModeLayout.MOUNT_PATH).withReadOnly(true)
+            .withName(Names.CREDENTIALS_VOLUME).withMountPath(Names.MOUNT_PATH).withReadOnly(true)
         .endVolumeMount()
-        .addNewVolumeMount().withName(TMP_VOLUME_NAME).withMountPath(TMP_PATH).endVolumeMount()
+        .addNewVolumeMount().withName(Names.SIDECAR_TMP_VOLUME).withMountPath(Names.SIDECAR_TMP_PATH).endVolumeMount()
         // A start-up error (bad config, port in use) is one log line: show it in the pod status too.
         .withTerminationMessagePolicy("FallbackToLogsOnError");
     if (settings.nativeSidecar()) {
@@ -61,7 +53,7 @@ final class SidecarContainerFactory {
   }
 
   static boolean isSidecar(Container container) {
-    return CONTAINER_NAME.equals(container.getName());
+    return Names.SIDECAR_CONTAINER.equals(container.getName());
   }
 
   /**
@@ -74,9 +66,9 @@ final class SidecarContainerFactory {
         && listenAddresses(container).size() > 0
         && container.getArgs() != null && container.getArgs().contains("--health-port")
         && container.getPorts() != null
-        && container.getPorts().stream().anyMatch(port -> port != null && HEALTH_PORT_NAME.equals(port.getName()))
-        && mounts(container, FileModeLayout.VOLUME_NAME, FileModeLayout.MOUNT_PATH)
-        && mounts(container, TMP_VOLUME_NAME, TMP_PATH);
+        && container.getPorts().stream().anyMatch(port -> port != null && Names.SIDECAR_HEALTH_PORT_NAME.equals(port.getName()))
+        && mounts(container, Names.CREDENTIALS_VOLUME, Names.MOUNT_PATH)
+        && mounts(container, Names.SIDECAR_TMP_VOLUME, Names.SIDECAR_TMP_PATH);
   }
 
   /** The values of the container's {@code --listen} arguments, in order: the metadata port first. */
@@ -107,7 +99,7 @@ final class SidecarContainerFactory {
   }
 
   Volume tmpVolume() {
-    return new VolumeBuilder().withName(TMP_VOLUME_NAME)
+    return new VolumeBuilder().withName(Names.SIDECAR_TMP_VOLUME)
         .withNewEmptyDir().withSizeLimit(new Quantity("16Mi")).endEmptyDir()
         .build();
   }
@@ -115,7 +107,7 @@ final class SidecarContainerFactory {
   private List<String> args(MetadataModeOptions options) {
     List<String> args = new ArrayList<>(List.of("--listen", settings.loopbackAddress()));
     if (options.bindMetadataHostname()) {
-      args.addAll(List.of("--listen", HostnameOptIn.LOOPBACK + ":" + HostnameOptIn.METADATA_HOSTNAME_PORT));
+      args.addAll(List.of("--listen", Names.LOOPBACK + ":" + Names.METADATA_HOSTNAME_PORT));
     }
     args.addAll(List.of("--health-port", Integer.toString(settings.healthPort())));
     if (options.projectId() != null) {
@@ -168,7 +160,7 @@ final class SidecarContainerFactory {
 
   /**
    * The Pod Security "restricted" profile. {@code NET_BIND_SERVICE} is what the profile allows for port 80; for a
-   * non-root uid it is not effective on its own, see {@link HostnameOptIn#UNPRIVILEGED_PORT_SYSCTL}.
+   * non-root uid it is not effective on its own, see {@link Names#UNPRIVILEGED_PORT_SYSCTL}.
    */
   private SecurityContext securityContext(MetadataModeOptions options) {
     SecurityContextBuilder builder = new SecurityContextBuilder()

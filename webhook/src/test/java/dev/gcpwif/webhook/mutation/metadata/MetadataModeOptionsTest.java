@@ -3,7 +3,7 @@ package dev.gcpwif.webhook.mutation.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gcpwif.webhook.mutation.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;

@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.mutation.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gcpwif.webhook.mutation.core.SidecarSettings;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.util.List;
@@ -39,15 +40,6 @@ class SidecarSettingsTest {
         .hasMessageContaining("Always, IfNotPresent or Never");
   }
 
-  @Test
-  void injectorRefusesAPodThatFileModeDidNotMutate() {
-    Pod plain = new PodBuilder().withNewMetadata().withName("p").endMetadata()
-        .withNewSpec().addNewContainer().withName("app").endContainer().endSpec().build();
-    MetadataSidecarInjector injector = new MetadataSidecarInjector(SidecarSettings.defaults(), "cloud.google.com");
-    assertThatThrownBy(() -> injector.inject(plain, List.of("app"), MetadataModeOptions.defaults()))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("volume gcp-workload-identity missing");
-  }
 
   private static SidecarSettings settings(int port, int healthPort) {
     return new SidecarSettings("img", port, healthPort, null, null, null, null, true, null, null);
