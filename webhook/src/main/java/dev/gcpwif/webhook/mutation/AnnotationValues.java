@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /** Parsing and validation of annotation values; every failure names the annotation, the value and the form. */
 public final class AnnotationValues {
-  static final long MIN_TOKEN_EXPIRATION_SECONDS = 600; // the API server's minimum for projected tokens
+  /** The API server's minimum for a projected token's {@code expirationSeconds}; flags and annotations alike. */
+  public static final long MIN_TOKEN_EXPIRATION_SECONDS = 600;
   static final long MAX_TOKEN_EXPIRATION_SECONDS = 1L << 32;
 
   // Pool and provider IDs are 4-32 lower-case letters, digits and dashes; WIF pools live in "global" today, but a
