@@ -105,7 +105,7 @@ public final class Pem {
       PrivateKeyInfo info = parsed instanceof PEMKeyPair pair ? pair.getPrivateKeyInfo() : (PrivateKeyInfo) parsed;
       return new JcaPEMKeyConverter().getPrivateKey(info);
     } catch (IOException | RuntimeException e) {
-      throw new FormatException("the " + type + " block is not a valid RSA or EC key (" + innermostMessage(e) + ")");
+      throw new FormatException("the " + type + " block is not a valid RSA or EC key (" + oneLine(e) + ")");
     }
   }
 
@@ -133,12 +133,10 @@ public final class Pem {
     return text.toString().replace("\r\n", "\n");
   }
 
-  private static String innermostMessage(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().lines().findFirst().orElse("");
+  /** The exception's own message, on one line: BouncyCastle's name the structure that failed, never its bytes. */
+  private static String oneLine(Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.lines().findFirst().orElse("");
   }
 
   /** BouncyCastle's PEM reader and its per-type parsers, applied to the blocks the caller picked. */
