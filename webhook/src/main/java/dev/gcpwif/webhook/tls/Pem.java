@@ -43,7 +43,7 @@ public final class Pem {
     return write(certificates);
   }
 
-  /** An unencrypted PKCS#8 {@code PRIVATE KEY} block, whatever the algorithm (BouncyCastle's default is SEC1/PKCS#1). */
+  /** An unencrypted PKCS#8 {@code PRIVATE KEY} block for any algorithm (JcaPEMWriter alone writes SEC1/PKCS#1). */
   public static String encodePrivateKey(PrivateKey key) {
     if (!"PKCS#8".equals(key.getFormat())) {
       throw new IllegalArgumentException("expected a PKCS#8-encodable key, got format " + key.getFormat());
@@ -133,7 +133,7 @@ public final class Pem {
     return text.toString().replace("\r\n", "\n");
   }
 
-  /** The exception's own message, on one line: BouncyCastle's name the structure that failed, never its bytes. */
+  /** The exception's own message, on one line: BouncyCastle's messages name what failed, not the bytes. */
   private static String oneLine(Exception e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return message.lines().findFirst().orElse("");
