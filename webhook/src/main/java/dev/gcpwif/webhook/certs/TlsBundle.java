@@ -1,7 +1,7 @@
 package dev.gcpwif.webhook.certs;
 
+import dev.gcpwif.webhook.tls.Pem;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -88,7 +88,7 @@ public record TlsBundle(CertifiedKey authority, List<X509Certificate> retiredAut
       throws UnusableSecretException {
     try {
       return Pem.decodeCertificates(text(data, key));
-    } catch (GeneralSecurityException e) {
+    } catch (Pem.FormatException e) {
       throw new UnusableSecretException("\"" + key + "\" is not PEM certificates: " + e.getMessage());
     }
   }
@@ -101,13 +101,20 @@ public record TlsBundle(CertifiedKey authority, List<X509Certificate> retiredAut
     return certificates.get(0);
   }
 
+  /** An EC key, as this class writes them (PKCS#8); one edited into another encoding of the same key is read too. */
   private static PrivateKey privateKey(Map<String, String> data, String key)
       throws UnusableSecretException {
+    PrivateKey privateKey;
     try {
-      return Pem.decodeEcPrivateKey(text(data, key));
-    } catch (GeneralSecurityException e) {
+      privateKey = Pem.decodePrivateKey(text(data, key));
+    } catch (Pem.FormatException e) {
       throw new UnusableSecretException("\"" + key + "\" is not a PKCS#8 EC private key: " + e.getMessage());
     }
+    if (!privateKey.getAlgorithm().equals("EC")) {
+      throw new UnusableSecretException("\"" + key + "\" is not a PKCS#8 EC private key: it is an "
+          + privateKey.getAlgorithm() + " key");
+    }
+    return privateKey;
   }
 
   private static String text(Map<String, String> data, String key) throws UnusableSecretException {

@@ -2,8 +2,8 @@
  * Self-signed mode ({@code serve --self-signed-certs}): the webhook issues and renews its own TLS certificates, for
  * clusters without cert-manager.
  *
- * <p>Wiring, in {@code serve}: add {@code @Mixin SelfSignedOptions}; when {@link
- * dev.gcpwif.webhook.certs.SelfSignedOptions#enabled()}, build {@link dev.gcpwif.webhook.certs.SelfSignedCertificates}
+ * <p>Wiring, in {@code serve}: add {@code @Mixin SelfSignedOptions} (its flags, in {@code cli}); when {@link
+ * dev.gcpwif.webhook.cli.SelfSignedOptions#enabled()}, build {@link dev.gcpwif.webhook.certs.SelfSignedCertificates}
  * from {@code toSettings(tlsCertFile, tlsKeyFile, client.getNamespace())}, call {@code start(checkInterval())} and
  * {@code awaitFirstReconcile(...)} before opening the HTTPS port (the files exist from then on), and {@code close()}
  * on shutdown.

@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook.cli;
 
+import static dev.gcpwif.webhook.mutation.AnnotationValues.MIN_TOKEN_EXPIRATION_SECONDS;
+
 import java.math.BigDecimal;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -9,10 +11,10 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * Seconds of a projected token's lifetime, as plain seconds ({@code 86400}) or a Go duration ({@code 24h},
  * {@code 90m}, {@code 1h30m}, {@code 3600s}), the form the Go webhook's {@code --token-expiration} takes, so its
- * chart's arguments keep working. The API server rejects anything under 600 seconds.
+ * chart's arguments keep working. The API server rejects anything under {@link
+ * dev.gcpwif.webhook.mutation.AnnotationValues#MIN_TOKEN_EXPIRATION_SECONDS}.
  */
 public final class TokenExpirationConverter implements ITypeConverter<Long> {
-  static final long MINIMUM_SECONDS = 600;
   private static final Pattern PLAIN = Pattern.compile("[0-9]{1,12}");
   private static final Pattern GO_DURATION = Pattern.compile("(?:[0-9]{1,12}(?:\\.[0-9]{1,9})?(?:h|ms|m|s|us|µs|ns))+");
   private static final Pattern PART = Pattern.compile("([0-9]{1,12}(?:\\.[0-9]{1,9})?)(h|ms|m|s|us|µs|ns)");
@@ -29,9 +31,9 @@ public final class TokenExpirationConverter implements ITypeConverter<Long> {
       throw new TypeConversionException("'" + value + "' is not a token lifetime (expected seconds, e.g. 86400, or a"
           + " Go duration, e.g. 24h, 90m, 3600s)");
     }
-    if (seconds < MINIMUM_SECONDS) {
-      throw new TypeConversionException(
-          "'" + value + "' is too short: Kubernetes requires a projected token lifetime of at least 600 seconds");
+    if (seconds < MIN_TOKEN_EXPIRATION_SECONDS) {
+      throw new TypeConversionException("'" + value + "' is too short: Kubernetes requires a projected token lifetime"
+          + " of at least " + MIN_TOKEN_EXPIRATION_SECONDS + " seconds");
     }
     return seconds;
   }

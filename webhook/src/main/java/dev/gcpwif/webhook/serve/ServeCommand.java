@@ -2,10 +2,10 @@ package dev.gcpwif.webhook.serve;
 
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
-import dev.gcpwif.webhook.certs.SelfSignedOptions;
 import dev.gcpwif.webhook.cli.DurationConverter;
 import dev.gcpwif.webhook.cli.GoChartOptions;
 import dev.gcpwif.webhook.cli.MutationOptions;
+import dev.gcpwif.webhook.cli.SelfSignedOptions;
 import dev.gcpwif.webhook.cli.SidecarOptions;
 import dev.gcpwif.webhook.cli.TlsOptions;
 import dev.gcpwif.webhook.cli.VersionProvider;

@@ -1,6 +1,5 @@
 package dev.gcpwif.webhook.tls;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,11 +11,8 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /** A certificate chain and its private key read from PEM files, checked to belong together. */
@@ -55,16 +51,11 @@ public final class ServingCertificate {
   }
 
   private static List<X509Certificate> parseChain(String pem, String file) throws TlsMaterialException {
-    List<X509Certificate> chain = new ArrayList<>();
+    List<X509Certificate> chain;
     try {
-      CertificateFactory factory = CertificateFactory.getInstance("X.509");
-      for (PemBlock block : PemBlock.parseAll(pem)) {
-        if (block.type().equals("CERTIFICATE")) {
-          chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(block.der())));
-        }
-      }
-    } catch (CertificateException e) {
-      throw new TlsMaterialException(file + ": a CERTIFICATE block is not a valid X.509 certificate");
+      chain = Pem.decodeCertificates(pem);
+    } catch (Pem.FormatException e) {
+      throw new TlsMaterialException(file + ": " + e.getMessage());
     }
     if (chain.isEmpty()) {
       throw new TlsMaterialException(file + ": no PEM certificate found; expected -----BEGIN CERTIFICATE----- blocks");
@@ -73,21 +64,11 @@ public final class ServingCertificate {
   }
 
   private static PrivateKey parseKey(String pem, String file) throws TlsMaterialException {
-    PemBlock keyBlock = null;
-    for (PemBlock block : PemBlock.parseAll(pem)) {
-      // openssl ecparam -genkey writes an "EC PARAMETERS" block before the key.
-      if (block.type().endsWith("PRIVATE KEY")) {
-        if (keyBlock != null) {
-          throw new TlsMaterialException(file + ": more than one private key; expected exactly one");
-        }
-        keyBlock = block;
-      }
+    try {
+      return Pem.decodePrivateKey(pem);
+    } catch (Pem.FormatException e) {
+      throw new TlsMaterialException(file + ": " + e.getMessage());
     }
-    if (keyBlock == null) {
-      throw new TlsMaterialException(
-          file + ": no PEM private key found; expected PRIVATE KEY (PKCS#8), RSA PRIVATE KEY (PKCS#1) or EC PRIVATE KEY (SEC1)");
-    }
-    return PrivateKeyDecoder.decode(keyBlock, file);
   }
 
   /** Catches a half-rotated pair (cert-manager writes the two files one after the other) before it is served. */

@@ -2,6 +2,7 @@ package dev.gcpwif.webhook.certs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.webhook.cli.SelfSignedOptions;
 import dev.gcpwif.webhook.deploy.Kustomize;
 import dev.gcpwif.webhook.serve.ServeCommand;
 import io.fabric8.kubernetes.api.model.Container;

@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.certs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gcpwif.webhook.tls.Pem;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -109,7 +110,7 @@ class ServingHandshakeTest {
       throws Exception {
     KeyStore identity = KeyStore.getInstance("PKCS12");
     identity.load(null, null);
-    identity.setKeyEntry("serving", Pem.decodeEcPrivateKey(new String(keyPem, StandardCharsets.US_ASCII)),
+    identity.setKeyEntry("serving", Pem.decodePrivateKey(new String(keyPem, StandardCharsets.US_ASCII)),
         new char[0], Pem.decodeCertificates(new String(certPem, StandardCharsets.US_ASCII)).toArray(Certificate[]::new));
     KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     keyManagers.init(identity, new char[0]);

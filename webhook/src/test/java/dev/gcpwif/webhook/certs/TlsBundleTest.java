@@ -3,7 +3,9 @@ package dev.gcpwif.webhook.certs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gcpwif.webhook.tls.Pem;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -71,6 +73,21 @@ class TlsBundleTest {
         .isInstanceOf(TlsBundle.UnusableSecretException.class)
         .hasMessageStartingWith("\"tls.key\" is not a PKCS#8 EC private key");
     assertThatThrownBy(() -> TlsBundle.fromSecretData(null)).hasMessage("it has no \"ca.crt\"");
+  }
+
+  @Test
+  void anRsaKeyIsReportedUnusableBecauseTheIssuerSignsWithEc() throws Exception {
+    CertifiedKey ca = issuer.newAuthority("svc.ns", NOW, Duration.ofDays(100));
+    Map<String, String> data = new HashMap<>(new TlsBundle(ca, List.of(),
+        issuer.newServingCertificate(ca, List.of("svc.ns.svc"), NOW, Duration.ofDays(10))).toSecretData());
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    data.put("ca.key", Base64.getEncoder().encodeToString(
+        Pem.encodePrivateKey(rsa.generateKeyPair().getPrivate()).getBytes(StandardCharsets.US_ASCII)));
+
+    assertThatThrownBy(() -> TlsBundle.fromSecretData(data))
+        .isInstanceOf(TlsBundle.UnusableSecretException.class)
+        .hasMessageStartingWith("\"ca.key\" is not a PKCS#8 EC private key");
   }
 
   private static String decode(String base64) {

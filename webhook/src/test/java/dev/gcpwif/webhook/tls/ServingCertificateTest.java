@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ServingCertificateTest {
   private static final TestTls TLS = new TestTls();
@@ -121,6 +122,38 @@ class ServingCertificateTest {
 
     assertThatThrownBy(() -> ServingCertificate.load(cert, key)).isInstanceOf(TlsMaterialException.class)
         .hasMessage(key + ": the private key is encrypted; expected an unencrypted PEM key");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ec-pkcs8-encrypted.key", "ec-sec1-encrypted.key"})
+  void realEncryptedKeysAreRefusedClearly(String name) throws Exception {
+    Path cert = copyResource("ec-sec1.crt");
+    Path key = copyResource(name);
+
+    assertThatThrownBy(() -> ServingCertificate.load(cert, key)).isInstanceOf(TlsMaterialException.class)
+        .hasMessage(key + ": the private key is encrypted; expected an unencrypted PEM key");
+  }
+
+  @Test
+  void keyOfAnotherFormatIsNamedWithTheFormatsExpected() throws Exception {
+    Path cert = copyResource("ec-sec1.crt");
+    Path key = Files.writeString(dir.resolve("tls.key"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
+
+    assertThatThrownBy(() -> ServingCertificate.load(cert, key)).isInstanceOf(TlsMaterialException.class)
+        .hasMessage(key + ": unsupported PEM block \"OPENSSH PRIVATE KEY\"; expected PRIVATE KEY, RSA PRIVATE KEY"
+            + " or EC PRIVATE KEY");
+  }
+
+  @Test
+  void truncatedKeyFileNamesTheMissingEndLine() throws Exception {
+    Path cert = copyResource("ec-sec1.crt");
+    String whole = new String(getClass().getResourceAsStream("/tls/ec-sec1.key").readAllBytes());
+    String secret = whole.substring(whole.indexOf("-----BEGIN EC PRIVATE KEY-----"));
+    Path key = Files.writeString(dir.resolve("tls.key"), secret.substring(0, secret.indexOf("-----END")));
+
+    assertThatThrownBy(() -> ServingCertificate.load(cert, key)).isInstanceOf(TlsMaterialException.class)
+        .hasMessage(key + ": malformed PEM (-----END EC PRIVATE KEY----- not found)");
   }
 
   @Test

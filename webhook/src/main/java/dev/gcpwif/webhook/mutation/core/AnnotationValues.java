@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /** Parsing and validation of annotation values; every failure names the annotation, the value and the form. */
 public final class AnnotationValues {
-  static final long MIN_TOKEN_EXPIRATION_SECONDS = 600; // the API server's minimum for projected tokens
+  /** The API server's minimum for a projected token's {@code expirationSeconds}; flags and annotations alike. */
+  public static final long MIN_TOKEN_EXPIRATION_SECONDS = 600;
   static final long MAX_TOKEN_EXPIRATION_SECONDS = 1L << 32;
 
   // Google service account emails end in .iam.gserviceaccount.com, but default ones do not

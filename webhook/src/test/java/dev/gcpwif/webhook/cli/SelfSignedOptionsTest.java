@@ -1,8 +1,9 @@
-package dev.gcpwif.webhook.certs;
+package dev.gcpwif.webhook.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gcpwif.webhook.certs.SelfSignedSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

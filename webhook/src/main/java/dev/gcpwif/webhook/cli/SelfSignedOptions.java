@@ -1,6 +1,6 @@
-package dev.gcpwif.webhook.certs;
+package dev.gcpwif.webhook.cli;
 
-import dev.gcpwif.webhook.cli.DurationConverter;
+import dev.gcpwif.webhook.certs.SelfSignedSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
