@@ -1,6 +1,6 @@
 package dev.gcpwif.webhook.cli;
 
-import static dev.gcpwif.webhook.mutation.AnnotationValues.MIN_TOKEN_EXPIRATION_SECONDS;
+import static dev.gcpwif.webhook.mutation.core.AnnotationValues.MIN_TOKEN_EXPIRATION_SECONDS;
 
 import java.math.BigDecimal;
 import java.util.regex.Matcher;
@@ -12,7 +12,7 @@ import picocli.CommandLine.TypeConversionException;
  * Seconds of a projected token's lifetime, as plain seconds ({@code 86400}) or a Go duration ({@code 24h},
  * {@code 90m}, {@code 1h30m}, {@code 3600s}), the form the Go webhook's {@code --token-expiration} takes, so its
  * chart's arguments keep working. The API server rejects anything under {@link
- * dev.gcpwif.webhook.mutation.AnnotationValues#MIN_TOKEN_EXPIRATION_SECONDS}.
+ * dev.gcpwif.webhook.mutation.core.AnnotationValues#MIN_TOKEN_EXPIRATION_SECONDS}.
  */
 public final class TokenExpirationConverter implements ITypeConverter<Long> {
   private static final Pattern PLAIN = Pattern.compile("[0-9]{1,12}");
