@@ -6,6 +6,7 @@ import dev.gcpwif.sidecar.metadata.MetadataNode.Directory;
 import dev.gcpwif.sidecar.metadata.MetadataNode.Dynamic;
 import dev.gcpwif.sidecar.metadata.MetadataTree;
 import dev.gcpwif.sidecar.metadata.Rendering;
+import dev.gcpwif.sidecar.token.TokenService;
 import dev.gcpwif.sidecar.token.TokenUnavailableException;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.gcpwif.sidecar.server;
 
+import dev.gcpwif.sidecar.token.TokenService;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -3,6 +3,7 @@ package dev.gcpwif.sidecar.server;
 import com.sun.net.httpserver.HttpServer;
 import dev.gcpwif.sidecar.concurrent.ElasticThreadPool;
 import dev.gcpwif.sidecar.config.ListenAddress;
+import dev.gcpwif.sidecar.token.TokenService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

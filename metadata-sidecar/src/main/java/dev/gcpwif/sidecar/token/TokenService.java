@@ -1,8 +1,5 @@
-package dev.gcpwif.sidecar.server;
+package dev.gcpwif.sidecar.token;
 
-import dev.gcpwif.sidecar.token.CachedToken;
-import dev.gcpwif.sidecar.token.TokenCache;
-import dev.gcpwif.sidecar.token.TokenUnavailableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
