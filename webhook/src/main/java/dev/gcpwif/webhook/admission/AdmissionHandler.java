@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.admission;
 import dev.gcpwif.webhook.metrics.AdmissionOutcome;
 import dev.gcpwif.webhook.mutation.MutationResult;
 import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.PodServiceAccount;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookup;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -29,8 +30,6 @@ import tools.jackson.databind.JsonNode;
  * them apart.
  */
 public final class AdmissionHandler {
-  static final String DEFAULT_SERVICE_ACCOUNT = "default";
-
   private final Mutation mutation;
   private final ServiceAccountLookup serviceAccounts;
   private final KubernetesSerialization serialization;
@@ -64,7 +63,7 @@ public final class AdmissionHandler {
     // The API server omits metadata.namespace on pods created with an implicit namespace; the request carries it.
     String podNamespace = submitted.getMetadata() == null ? null : submitted.getMetadata().getNamespace();
     String namespace = podNamespace == null || podNamespace.isEmpty() ? request.getNamespace() : podNamespace;
-    String serviceAccountName = serviceAccountNameOf(submitted);
+    String serviceAccountName = PodServiceAccount.nameOf(submitted.getSpec());
     String subject = subjectOf(namespace, podName(submitted.getMetadata()));
 
     Optional<ServiceAccount> serviceAccount = serviceAccounts.find(namespace, serviceAccountName);
@@ -93,13 +92,6 @@ public final class AdmissionHandler {
         AdmissionOutcome.MUTATED, mode, dryRun, subject, serviceAccountName, patch.size() + " patch operations");
   }
 
-  private static String serviceAccountNameOf(Pod pod) {
-    String name = pod.getSpec() == null ? null : pod.getSpec().getServiceAccountName();
-    if (name == null || name.isEmpty()) {
-      name = pod.getSpec() == null ? null : pod.getSpec().getServiceAccount();
-    }
-    return name == null || name.isEmpty() ? DEFAULT_SERVICE_ACCOUNT : name;
-  }
 
   private static String podName(ObjectMeta metadata) {
     if (metadata == null) {

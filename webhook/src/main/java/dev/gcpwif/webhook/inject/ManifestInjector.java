@@ -4,6 +4,7 @@ import dev.gcpwif.webhook.admission.PodShapeValidator;
 import dev.gcpwif.webhook.mutation.MutationResult;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
+import dev.gcpwif.webhook.mutation.core.PodServiceAccount;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -154,7 +155,7 @@ public final class ManifestInjector {
     if (problem != null) {
       throw new ManifestException(document.where() + ": " + describe(document) + ": " + problem);
     }
-    String name = serviceAccountName(spec);
+    String name = PodServiceAccount.nameOf(spec);
     ServiceAccount serviceAccount = serviceAccounts.find(namespace, name).orElseThrow(() -> new ManifestException(
         document.where() + ": " + describe(document) + " runs as ServiceAccount " + namespace + "/" + name
             + ", which is not in the input; add it, or pass it with --service-account FILE"));
@@ -167,16 +168,6 @@ public final class ManifestInjector {
     }
   }
 
-  @SuppressWarnings("deprecation") // serviceAccount is the deprecated alias the API server still honours
-  private static String serviceAccountName(PodSpec spec) {
-    if (spec.getServiceAccountName() != null && !spec.getServiceAccountName().isEmpty()) {
-      return spec.getServiceAccountName();
-    }
-    if (spec.getServiceAccount() != null && !spec.getServiceAccount().isEmpty()) {
-      return spec.getServiceAccount();
-    }
-    return "default";
-  }
 
   private static String namespace(ObjectMeta metadata) {
     return ServiceAccountDirectory.namespaceOf(metadata == null ? null : metadata.getNamespace());
