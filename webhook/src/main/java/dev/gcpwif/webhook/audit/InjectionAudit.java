@@ -24,15 +24,20 @@ import java.util.Set;
  * or damaged. No I/O, so the offline {@code audit} command and an in-cluster watch can both feed it.
  *
  * <p>A pod is judged as the admission would judge it now: the same {@link WorkloadIdentityResolver} and the same
- * {@link PodMutator} (mirror pods, skipped containers, a ServiceAccount that is not opted in), so a pod the webhook would
- * leave alone is never reported. What the webhook configuration keeps from the webhook cannot be seen in a pod: the
- * caller passes the excluded namespaces, and the shipped configuration's opt-out label is honoured here.
+ * {@link PodMutator} (mirror pods, skipped containers, a ServiceAccount that is not opted in), so a pod the webhook
+ * would leave alone is never reported. What the webhook configuration keeps from the webhook cannot be seen in a pod:
+ * the caller passes the excluded namespaces, and the shipped configuration's opt-out label is honoured here.
+ *
+ * <p>{@link #check} judges one pod, for a watch that re-checks a pod as it or its ServiceAccount changes. A pod with a
+ * receipt costs a parse and a pass over the pod; one without runs the mutation on a copy (as an admission would) only
+ * when its ServiceAccount is opted in.
  */
 public final class InjectionAudit {
   /** The shipped MutatingWebhookConfiguration's objectSelector: pods labelled so never reach the webhook. */
   public static final String OPT_OUT_LABEL = "gcp-wif.dev/inject";
-  /** The namespaces the shipped MutatingWebhookConfiguration's namespaceSelector excludes (deploy/base). */
-  public static final Set<String> SHIPPED_EXCLUDED_NAMESPACES = Set.of("kube-system", "gcp-wif-system");
+  /** The namespaces the shipped MutatingWebhookConfiguration's namespaceSelector excludes (deploy/base), as a list. */
+  public static final String SHIPPED_EXCLUDED_NAMESPACES_LIST = "kube-system,gcp-wif-system";
+  public static final Set<String> SHIPPED_EXCLUDED_NAMESPACES = Set.of(SHIPPED_EXCLUDED_NAMESPACES_LIST.split(","));
 
   private static final String RESTART = "restart the pod (kubectl rollout restart its workload, or delete it)";
 
@@ -86,6 +91,9 @@ public final class InjectionAudit {
     Optional<String> receiptValue = InjectionReceipt.annotationOf(pod, names);
     if (receiptValue.isPresent()) {
       return checkReceipt(pod, serviceAccount, receiptValue.get(), namespace, name, account);
+    }
+    if (!optedIn(serviceAccount)) {
+      return Optional.empty(); // the resolver's first test, before the mutation copies the pod
     }
     MutationResult wouldBe;
     try {
@@ -149,6 +157,12 @@ public final class InjectionAudit {
       return Optional.of(new Finding(namespace, name, Kind.STALE, stale, staleAction));
     }
     return Optional.empty();
+  }
+
+  private boolean optedIn(ServiceAccount serviceAccount) {
+    return serviceAccount != null && serviceAccount.getMetadata() != null
+        && serviceAccount.getMetadata().getAnnotations() != null
+        && serviceAccount.getMetadata().getAnnotations().containsKey(names.provider());
   }
 
   private static boolean optedOut(Pod pod) {

@@ -65,7 +65,7 @@ public final class AuditCommand implements Callable<Integer> {
   Output output;
 
   @Option(names = "--exclude-namespace", paramLabel = "NAMESPACE", split = ",",
-      defaultValue = "kube-system,gcp-wif-system", converter = NamespaceConverter.class,
+      defaultValue = InjectionAudit.SHIPPED_EXCLUDED_NAMESPACES_LIST, converter = NamespaceConverter.class,
       description = "Namespace the webhook configuration excludes, not reported; repeatable or comma-separated,"
           + " replaces the default (the shipped configuration's: ${DEFAULT-VALUE}); '--exclude-namespace='"
           + " excludes none.")

@@ -30,7 +30,8 @@ record AuditInput(List<ServiceAccount> serviceAccounts, List<Pod> pods) {
             number++;
             String where = document.where() + " item " + number;
             if (!(item instanceof Map<?, ?> map)) {
-              throw new ManifestException(where + ": expected a Kubernetes object (a mapping with apiVersion and kind)");
+              throw new ManifestException(where
+                  + ": expected a Kubernetes object (a mapping with apiVersion and kind)");
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> object = (Map<String, Object>) map;
