@@ -3,16 +3,20 @@ package dev.gcpwif.webhook;
 import dev.gcpwif.webhook.cli.SpaceWrappingHelp;
 import dev.gcpwif.webhook.cli.UsageErrorHandler;
 import dev.gcpwif.webhook.cli.VersionProvider;
+import dev.gcpwif.webhook.inject.AuditCommand;
 import dev.gcpwif.webhook.inject.InjectCommand;
 import dev.gcpwif.webhook.serve.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of {@code webhook.jar}: {@code serve} runs the admission server, {@code inject} mutates files. */
+/**
+ * Entry point of {@code webhook.jar}: {@code serve} runs the admission server, {@code inject} mutates files,
+ * {@code audit} checks pods.
+ */
 @Command(
     name = "webhook.jar",
     versionProvider = VersionProvider.class,
-    subcommands = {ServeCommand.class, InjectCommand.class},
+    subcommands = {ServeCommand.class, InjectCommand.class, AuditCommand.class},
     mixinStandardHelpOptions = true,
     description = "Google Cloud Workload Identity Federation for Kubernetes pods outside Google Cloud.")
 public final class Main implements Runnable {
@@ -32,6 +36,6 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: serve or inject");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: serve, inject or audit");
   }
 }

@@ -72,7 +72,9 @@ class CommandLineContractTest {
       Map.entry("--self-signed-ca-renew-before", "soon"),
       Map.entry("--self-signed-cert-validity", "90 days"),
       Map.entry("--self-signed-cert-renew-before", "-1h"),
-      Map.entry("--self-signed-check-interval", "-10m"));
+      Map.entry("--self-signed-check-interval", "-10m"),
+      Map.entry("--output", "yaml"),
+      Map.entry("--exclude-namespace", "Bad_Namespace"));
 
   /**
    * Flags whose value has no form to check: what they name is only found at run time (a file to read, an address
@@ -144,7 +146,7 @@ class CommandLineContractTest {
   void aBadFlagValueIsOneLineAndAHintToHelpWithExitStatus2(String subcommand, String flag) throws Exception {
     String bad = BAD_VALUES.get(flag);
     List<String> args = new ArrayList<>(List.of(subcommand, flag + "=" + bad));
-    if (subcommand.equals("inject")) {
+    if (subcommand.equals("inject") || subcommand.equals("audit")) {
       args.addAll(List.of("-f", serviceAccountFile().toString()));
     }
     if (NEEDS_SELF_SIGNED.contains(flag)) {
@@ -181,7 +183,7 @@ class CommandLineContractTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"serve", "inject"})
+  @ValueSource(strings = {"serve", "inject", "audit"})
   void anUnknownFlagOrAMissingValueIsOneLineAndAHint(String subcommand) {
     for (String[] args : List.of(new String[] {subcommand, "--no-such-flag"}, new String[] {subcommand, "--port"})) {
       Run run = run(args);
@@ -199,14 +201,14 @@ class CommandLineContractTest {
     Run run = run();
 
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.stderr()).isEqualTo("error: a subcommand is required: serve or inject" + System.lineSeparator()
+    assertThat(run.stderr()).isEqualTo("error: a subcommand is required: serve, inject or audit" + System.lineSeparator()
         + "Try 'java -jar webhook.jar --help' for the flags and their values." + System.lineSeparator());
   }
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_~-]+(?:[./:@][A-Za-z0-9_~-]+)+");
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "serve", "inject"})
+  @ValueSource(strings = {"", "serve", "inject", "audit"})
   void noHelpLineBreaksInsideADottedNameOrAFileName(String subcommand) {
     String[] help = subcommand.isEmpty() ? new String[] {"--help"} : new String[] {subcommand, "--help"};
     String unwrapped = run(2000, help).stdout();
@@ -232,7 +234,7 @@ class CommandLineContractTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "serve", "inject"})
+  @ValueSource(strings = {"", "serve", "inject", "audit"})
   void noHelpShowsDefaultNull(String subcommand) {
     String[] help = subcommand.isEmpty() ? new String[] {"--help"} : new String[] {subcommand, "--help"};
 

@@ -10,7 +10,7 @@ import picocli.CommandLine;
 
 class MainTest {
   @ParameterizedTest
-  @ValueSource(strings = {"", "serve", "inject"})
+  @ValueSource(strings = {"", "serve", "inject", "audit"})
   void versionFlagPrintsTheVersionOnEveryCommand(String subcommand) {
     StringWriter out = new StringWriter();
     CommandLine commandLine = Main.commandLine(CommandLine.defaultFactory()).setOut(new PrintWriter(out));
@@ -21,8 +21,8 @@ class MainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"serve", "inject"})
-  void withoutASubcommandTheUsageNamesBoth(String subcommand) {
+  @ValueSource(strings = {"serve", "inject", "audit"})
+  void withoutASubcommandTheUsageNamesEach(String subcommand) {
     StringWriter err = new StringWriter();
     CommandLine commandLine = Main.commandLine(CommandLine.defaultFactory()).setErr(new PrintWriter(err));
 

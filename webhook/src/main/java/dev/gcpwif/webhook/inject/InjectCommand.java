@@ -5,13 +5,8 @@ import dev.gcpwif.webhook.cli.SidecarOptions;
 import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.core.WebhookSettings;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -88,26 +83,6 @@ public final class InjectCommand implements Callable<Integer> {
   }
 
   private List<ManifestInjector.Source> read(List<String> names) throws ManifestException {
-    List<ManifestInjector.Source> sources = new ArrayList<>();
-    byte[] stdinContent = null;
-    for (String name : names) {
-      try {
-        if (name.equals("-")) {
-          if (stdinContent == null) {
-            stdinContent = stdin.readAllBytes();
-          }
-          sources.add(new ManifestInjector.Source("stdin", ManifestText.decode("stdin", stdinContent)));
-        } else {
-          sources.add(new ManifestInjector.Source(name, ManifestText.decode(name, Files.readAllBytes(Path.of(name)))));
-        }
-      } catch (NoSuchFileException e) {
-        throw new ManifestException(name + ": no such file");
-      } catch (AccessDeniedException e) {
-        throw new ManifestException(name + ": permission denied");
-      } catch (IOException e) {
-        throw new ManifestException(name + ": cannot read: " + e.getMessage());
-      }
-    }
-    return sources;
+    return ManifestFiles.read(names, stdin);
   }
 }

@@ -43,12 +43,10 @@ final class LegacyInjection {
   /** Modifies {@code pod} in place (the mutator's copy); does nothing unless the pod shows our additions. */
   void removeFrom(Pod pod, WorkloadIdentity identity) {
     PodSpec spec = pod.getSpec();
-    List<Container> sidecars = containers(spec).filter(MetadataModeRenderer::isOurSidecar).toList();
-    boolean ourVolume = orEmpty(spec.getVolumes()).stream().anyMatch(v -> v != null
-        && (FileModeRenderer.isOurs(v, names) || MetadataModeRenderer.isOurBotoVolume(v)));
-    if (sidecars.isEmpty() && !ourVolume) {
+    if (!isPresentIn(spec)) {
       return;
     }
+    List<Container> sidecars = containers(spec).filter(MetadataModeRenderer::isOurSidecar).toList();
     Set<String> metadataAddresses = new HashSet<>();
     Set<String> projects = new HashSet<>();
     identity.projectId().ifPresent(projects::add);
@@ -87,6 +85,16 @@ final class LegacyInjection {
     if (hostname) {
       removeHostnameOptIn(spec);
     }
+  }
+
+  /** Whether {@code spec} shows the evidence this path acts on: our volume or our sidecar, recognized by shape. */
+  boolean isPresentIn(PodSpec spec) {
+    if (spec == null) {
+      return false;
+    }
+    return containers(spec).anyMatch(MetadataModeRenderer::isOurSidecar)
+        || orEmpty(spec.getVolumes()).stream().anyMatch(v -> v != null
+            && (FileModeRenderer.isOurs(v, names) || MetadataModeRenderer.isOurBotoVolume(v)));
   }
 
   private boolean isOurs(EnvVar var, Set<String> projects, Set<String> metadataAddresses) {

@@ -160,6 +160,14 @@ public final class PodMutator {
     }
   }
 
+  /**
+   * Whether {@code pod}, which has no receipt, carries what a version before receipts injected (our volume or
+   * sidecar): such a pod has credentials, but nothing says from which identity, so an audit cannot check it.
+   */
+  public boolean hasPreReceiptInjection(Pod pod) {
+    return InjectionReceipt.annotationOf(pod, names).isEmpty() && legacy.isPresentIn(pod.getSpec());
+  }
+
   /** A pod the kubelet created for a static pod: the API server forbids it a token projection, so it is never ours. */
   public static boolean isMirrorPod(Pod pod) {
     return pod.getMetadata() != null && pod.getMetadata().getAnnotations() != null
