@@ -6,6 +6,7 @@ import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.core.InjectionReceipt;
 import dev.gcpwif.webhook.mutation.core.InvalidAnnotationException;
 import dev.gcpwif.webhook.mutation.core.Names;
+import dev.gcpwif.webhook.mutation.core.PodServiceAccount;
 import dev.gcpwif.webhook.mutation.core.WorkloadIdentity;
 import dev.gcpwif.webhook.mutation.core.WorkloadIdentityResolver;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -70,7 +71,7 @@ public final class InjectionAudit {
         continue;
       }
       String namespace = namespaceOf(pod.getMetadata() == null ? null : pod.getMetadata().getNamespace());
-      check(pod, byKey.get(namespace + "/" + serviceAccountName(pod))).ifPresent(findings::add);
+      check(pod, byKey.get(namespace + "/" + PodServiceAccount.nameOf(pod.getSpec()))).ifPresent(findings::add);
     }
     findings.sort(Comparator.comparing(Finding::namespace).thenComparing(Finding::pod));
     return findings;
@@ -87,7 +88,7 @@ public final class InjectionAudit {
       return Optional.empty();
     }
     String name = pod.getMetadata() == null || pod.getMetadata().getName() == null ? "" : pod.getMetadata().getName();
-    String account = "ServiceAccount " + namespace + "/" + serviceAccountName(pod);
+    String account = "ServiceAccount " + namespace + "/" + PodServiceAccount.nameOf(pod.getSpec());
     Optional<String> receiptValue = InjectionReceipt.annotationOf(pod, names);
     if (receiptValue.isPresent()) {
       return checkReceipt(pod, serviceAccount, receiptValue.get(), namespace, name, account);
@@ -176,19 +177,6 @@ public final class InjectionAudit {
     return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
-  @SuppressWarnings("deprecation") // serviceAccount is the deprecated alias the API server still honours
-  private static String serviceAccountName(Pod pod) {
-    if (pod.getSpec() == null) {
-      return "default";
-    }
-    if (pod.getSpec().getServiceAccountName() != null && !pod.getSpec().getServiceAccountName().isEmpty()) {
-      return pod.getSpec().getServiceAccountName();
-    }
-    if (pod.getSpec().getServiceAccount() != null && !pod.getSpec().getServiceAccount().isEmpty()) {
-      return pod.getSpec().getServiceAccount();
-    }
-    return "default";
-  }
 
   private static String namespaceOf(String namespace) {
     return namespace == null || namespace.isEmpty() ? "default" : namespace;
