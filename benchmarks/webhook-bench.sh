@@ -4,8 +4,11 @@
 # RSS of the webhook JVM; then the ServiceAccount informer with 10,000 accounts in fabric8's mock API server (its own
 # JVM), measured 3 times in a fresh JVM that holds only the informer.
 # Loopback only; bounded in time (about 7 minutes with the defaults on 2 cores) and in request count.
-#   benchmarks/webhook-bench.sh                                  # server with the image's flags, 512 MiB "limit"
+#   benchmarks/webhook-bench.sh                                  # server with Dockerfile.webhook's ENTRYPOINT flags
+#                                                                # and ENV, -XX:MaxRAM = the deploy's memory limit
 #   BENCH_JVM="" benchmarks/webhook-bench.sh                     # JVM defaults, for comparison
+#   BENCH_JVM_EXTRA="-XX:TieredStopAtLevel=1" benchmarks/webhook-bench.sh   # the image's flags plus these
+#   BENCH_SATURATION_REQUESTS=10000 BENCH_WARMUP=5000 BENCH_IDLE_SECONDS=30 # shorter runs; RSS read again after idling
 #   BENCH_SECONDS=10 BENCH_RATES=500,2000 BENCH_CONTAINERS=5 benchmarks/webhook-bench.sh
 #   BENCH_ACCOUNTS=50000 benchmarks/webhook-bench.sh informer     # only the informer part
 #   benchmarks/webhook-bench.sh admission                         # only the admission part
@@ -25,7 +28,9 @@ if [[ "${1:-all}" == micro ]]; then
 fi
 if [[ "${1:-all}" != informer ]]; then
   props=(-Dbench.seconds="${BENCH_SECONDS:-5}" -Dbench.rates="${BENCH_RATES:-500,2000,5000}"
-    -Dbench.containers="${BENCH_CONTAINERS:-1,5,20}" -Dbench.connections="${BENCH_CONNECTIONS:-32}")
+    -Dbench.containers="${BENCH_CONTAINERS:-1,5,20}" -Dbench.connections="${BENCH_CONNECTIONS:-32}"
+    -Dbench.saturationRequests="${BENCH_SATURATION_REQUESTS:-30000}" -Dbench.warmup="${BENCH_WARMUP:-10000}"
+    -Dbench.idleSeconds="${BENCH_IDLE_SECONDS:-30}" -Dbench.jvmExtra="${BENCH_JVM_EXTRA:-}")
   if [[ -v BENCH_JVM ]]; then props+=("-Dbench.jvm=${BENCH_JVM}"); fi
   java -Xmx512m -cp "$classpath" "${props[@]}" dev.gcpwif.webhook.bench.WebhookBench
 fi

@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.ByteBuffer;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.util.ByteBufferBackedInputStream;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Turns a request body into an AdmissionReview, or explains in one line why it is not one. */
@@ -23,7 +25,7 @@ public final class AdmissionReviewParser {
 
   public AdmissionReview parse(String body) throws MalformedAdmissionReviewException {
     if (body.isBlank()) {
-      throw new MalformedAdmissionReviewException("empty body: expected an admission.k8s.io/v1 AdmissionReview");
+      throw empty();
     }
     JsonNode tree;
     try {
@@ -32,6 +34,43 @@ public final class AdmissionReviewParser {
     } catch (RuntimeException e) {
       throw new MalformedAdmissionReviewException("body is not valid JSON: " + firstLine(e.getMessage()));
     }
+    return bind(tree);
+  }
+
+  /**
+   * The same from the request's bytes as received (UTF-8, as the API server sends them), parsed in place: no String
+   * copy of a review that may be 3 MiB. Bytes that are not UTF-8 are malformed JSON here.
+   */
+  public AdmissionReview parse(ByteBuffer body) throws MalformedAdmissionReviewException {
+    if (isBlank(body)) {
+      throw empty();
+    }
+    JsonNode tree;
+    try {
+      tree = body.hasArray()
+          ? STRICT_JSON.readTree(body.array(), body.arrayOffset() + body.position(), body.remaining())
+          : STRICT_JSON.readTree(new ByteBufferBackedInputStream(body.duplicate()));
+    } catch (RuntimeException e) {
+      throw new MalformedAdmissionReviewException("body is not valid JSON: " + firstLine(e.getMessage()));
+    }
+    return bind(tree);
+  }
+
+  private static MalformedAdmissionReviewException empty() {
+    return new MalformedAdmissionReviewException("empty body: expected an admission.k8s.io/v1 AdmissionReview");
+  }
+
+  private static boolean isBlank(ByteBuffer body) {
+    for (int i = body.position(); i < body.limit(); i++) {
+      byte b = body.get(i);
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private AdmissionReview bind(JsonNode tree) throws MalformedAdmissionReviewException {
     if (tree == null || !tree.isObject()) {
       throw new MalformedAdmissionReviewException("body is not a JSON object: expected an AdmissionReview");
     }

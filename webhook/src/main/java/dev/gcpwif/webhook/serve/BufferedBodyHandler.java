@@ -205,13 +205,30 @@ final class BufferedBodyHandler extends Handler.Wrapper implements Connection.Li
     }
   }
 
+  /**
+   * The body this handler read, for an endpoint that parses it in place (a view of the one copy in memory),
+   * or null when the request had no body. Reading the servlet stream as well would copy it again.
+   */
+  static ByteBuffer bufferedBody(jakarta.servlet.http.HttpServletRequest request) {
+    return request.getAttribute(BODY_ATTRIBUTE) instanceof ByteBuffer body ? body.duplicate() : null;
+  }
+
+  private static final String BODY_ATTRIBUTE = BufferedBodyHandler.class.getName() + ".body";
+
   /** The request with its body already in memory: reads never wait. */
   private static final class BufferedRequest extends Request.Wrapper {
+    private final ByteBuffer whole;
     private ByteBuffer body;
 
     BufferedRequest(Request wrapped, ByteBuffer body) {
       super(wrapped);
-      this.body = body;
+      this.whole = body;
+      this.body = body.duplicate();
+    }
+
+    @Override
+    public Object getAttribute(String name) {
+      return BODY_ATTRIBUTE.equals(name) ? whole : super.getAttribute(name);
     }
 
     @Override

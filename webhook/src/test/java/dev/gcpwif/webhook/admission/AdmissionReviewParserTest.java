@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,6 +50,31 @@ class AdmissionReviewParserTest {
   void malformedBodyIsRejectedWithAOneLineReason(String body, String reason) {
     assertThatThrownBy(() -> parser.parse(body)).isInstanceOf(MalformedAdmissionReviewException.class)
         .hasMessageStartingWith(reason).hasMessageNotContaining("\n").hasMessageNotContaining("\tat ");
+  }
+
+  @ParameterizedTest
+  @MethodSource("malformedBodies")
+  void malformedBytesAreRejectedWithTheSameReasonAsText(String body, String reason) {
+    ByteBuffer bytes = ByteBuffer.wrap(("  " + body + "\n").getBytes(StandardCharsets.UTF_8), 2, body.length());
+    assertThatThrownBy(() -> parser.parse(bytes)).isInstanceOf(MalformedAdmissionReviewException.class)
+        .hasMessageStartingWith(reason).hasMessageNotContaining("\n").hasMessageNotContaining("\tat ");
+  }
+
+  @Test
+  void bytesParseInPlaceToTheSameReviewAsText() throws Exception {
+    String text = AdmissionHandlerTest.resource("pod-create-from-replicaset.json");
+    byte[] padded = ("xx" + text + "yy").getBytes(StandardCharsets.UTF_8);
+    AdmissionReview review = parser.parse(ByteBuffer.wrap(padded, 2, padded.length - 4).slice());
+
+    assertThat(review).isEqualTo(parser.parse(text));
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreMalformedJson() {
+    byte[] latin1 = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"x\":\"caf\u00e9\"}"
+        .getBytes(StandardCharsets.ISO_8859_1);
+    assertThatThrownBy(() -> parser.parse(ByteBuffer.wrap(latin1))).isInstanceOf(MalformedAdmissionReviewException.class)
+        .hasMessageStartingWith("body is not valid JSON");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.gcpwif.webhook.bench;
 
 import dev.gcpwif.webhook.testing.TestTls;
 import dev.gcpwif.webhook.testing.TestTls.KeyKind;
+import dev.gcpwif.webhook.testing.WebhookImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ public final class WebhookBench {
     int openConnections = Integer.getInteger("bench.connections", 32);
     int saturationConnections = Integer.getInteger("bench.saturationConnections", 8);
     int saturationRequests = Integer.getInteger("bench.saturationRequests", 30_000);
+    int warmup = Integer.getInteger("bench.warmup", 10_000);
+    int idleSeconds = Integer.getInteger("bench.idleSeconds", 30);
 
     Path dir = Files.createTempDirectory("webhook-bench");
     TestTls tls = new TestTls();
@@ -45,8 +48,11 @@ public final class WebhookBench {
     command.addAll(List.of("-cp", Path.of("target/test-classes").toAbsolutePath() + ":" + jar.toAbsolutePath(),
         BenchServer.class.getName(), dir.toString()));
     Path log = dir.resolve("server.log");
-    Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    System.out.println("server JVM flags: " + String.join(" ", jvm) + " (pid " + server.pid() + ", log " + log + ")");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(WebhookImage.environment()); // MALLOC_ARENA_MAX and any other ENV of the image
+    Process server = builder.start();
+    System.out.println("server JVM flags: " + String.join(" ", jvm) + "; environment " + WebhookImage.environment()
+        + " (pid " + server.pid() + ", log " + log + ")");
     System.out.printf("open loop: %d s per point over %d keep-alive connections; saturation: %d requests over %d "
         + "connections%n", seconds, openConnections, saturationRequests, saturationConnections);
     try {
@@ -57,8 +63,8 @@ public final class WebhookBench {
         bodies.put(size, AdmissionReviews.podCreate(size));
       }
       for (var entry : bodies.entrySet()) { // warm-up: C2 compiles the hot paths of both endpoints
-        checkMutated(load.closedLoop("/mutate", entry.getValue(), 4, 10_000), entry.getKey());
-        load.closedLoop("/baseline", entry.getValue(), 4, 10_000);
+        checkMutated(load.closedLoop("/mutate", entry.getValue(), 4, warmup), entry.getKey());
+        load.closedLoop("/baseline", entry.getValue(), 4, warmup);
       }
 
       System.out.println();
@@ -93,14 +99,18 @@ public final class WebhookBench {
         ratios.add(ratio(label, "saturation", mutate, baseline));
       }
       long loadedRss = rssKib(server.pid());
+      // What the replica holds between bursts: whatever the GC gives back once the load stops.
+      Thread.sleep(idleSeconds * 1000L);
+      long settledRss = rssKib(server.pid());
 
       System.out.println();
       System.out.println("| containers (body) | offered req/s | achieved /mutate ÷ /baseline | p50 ratio | p99 ratio | p99.9 ratio |");
       System.out.println("|---|---|---|---|---|---|");
       ratios.forEach(System.out::println);
       System.out.println();
-      System.out.printf("webhook JVM RSS: %d MiB idle after start, %d MiB after the runs above%n", idleRss / 1024,
-          loadedRss / 1024);
+      System.out.printf("webhook JVM RSS: %d MiB idle after start, %d MiB after the runs above, %d MiB %d s later; "
+          + "peak (VmHWM) %d MiB%n", idleRss / 1024, loadedRss / 1024, settledRss / 1024, idleSeconds,
+          statusKib(server.pid(), "VmHWM:") / 1024);
     } finally {
       server.destroy();
       server.waitFor(10, TimeUnit.SECONDS);
@@ -136,12 +146,25 @@ public final class WebhookBench {
     }
   }
 
+  /**
+   * The image's ENTRYPOINT flags after {@code -XX:MaxRAM} of the deploy's memory limit, as in the pod (without it the
+   * JVM would size what is not set explicitly from the host's RAM); {@code bench.jvm} replaces them, {@code
+   * bench.jvmExtra} is appended (later flags win).
+   */
   private static List<String> jvmOptions() {
-    // The image's entrypoint flags, sized as in a pod with a 512 MiB memory limit (without a limit the JVM would
-    // size its heap from the host's RAM).
-    String flags = System.getProperty("bench.jvm",
-        "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Djava.security.egd=file:/dev/urandom");
-    return flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+"));
+    List<String> flags = new ArrayList<>();
+    String replaced = System.getProperty("bench.jvm");
+    if (replaced != null) {
+      flags.addAll(replaced.isBlank() ? List.of() : Arrays.asList(replaced.trim().split("\\s+")));
+    } else {
+      flags.add("-XX:MaxRAM=" + WebhookImage.deployMemoryLimitMib() + "m");
+      flags.addAll(WebhookImage.jvmFlags());
+    }
+    String extra = System.getProperty("bench.jvmExtra", "");
+    if (!extra.isBlank()) {
+      flags.addAll(Arrays.asList(extra.trim().split("\\s+")));
+    }
+    return flags;
   }
 
   private static int awaitPort(Path portFile, Process server) throws Exception {
@@ -158,11 +181,15 @@ public final class WebhookBench {
   }
 
   static long rssKib(long pid) throws Exception {
+    return statusKib(pid, "VmRSS:");
+  }
+
+  static long statusKib(long pid, String field) throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-      if (line.startsWith("VmRSS:")) {
+      if (line.startsWith(field)) {
         return Long.parseLong(line.replaceAll("\\D", ""));
       }
     }
-    throw new IllegalStateException("no VmRSS for pid " + pid);
+    throw new IllegalStateException("no " + field + " for pid " + pid);
   }
 }

@@ -5,19 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gcpwif.webhook.admission.MutationSizeBound;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.core.WebhookSettings;
-import dev.gcpwif.webhook.testing.TestTls.KeyKind;
 import dev.gcpwif.webhook.testing.TestTls;
+import dev.gcpwif.webhook.testing.TestTls.KeyKind;
+import dev.gcpwif.webhook.testing.WebhookImage;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.zjsonpatch.JsonPatch;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
 @EnableKubernetesMockClient(crud = true)
 class LargePodAdmissionIT {
   /** The deploy's memory limit, which the kernel enforces on the container's RSS. */
-  private static final long LIMIT_MIB = deployMemoryLimitMib();
+  private static final long LIMIT_MIB = WebhookImage.deployMemoryLimitMib();
   /**
    * Peak RSS must stay this far under the limit: page cache, the JVM's own growth and what was not measured here. The
    * peak varies by machine (335-340 MiB where this was written, 357 MiB on a CI machine), mostly in malloc'd memory NMT
@@ -97,14 +95,14 @@ class LargePodAdmissionIT {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     // The container's memory as the JVM would see it, then the image's own flags.
     command.add("-XX:MaxRAM=" + LIMIT_MIB + "m");
-    command.addAll(imageJvmFlags());
+    command.addAll(WebhookImage.jvmFlags());
     command.addAll(List.of("-jar", Path.of("target/webhook.jar").toAbsolutePath().toString(), "serve",
         "--address=127.0.0.1", "--port=" + port, "--tls-cert-file=" + dir.resolve("tls.crt"),
         "--tls-key-file=" + dir.resolve("tls.key"), "--kubeconfig=" + kubeconfig, "--shutdown-delay=0s",
         "--shutdown-grace=2s"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("webhook.log").toFile());
-    builder.environment().putAll(imageEnvironment());
+    builder.environment().putAll(WebhookImage.environment());
     webhook = builder.start();
     http = tls.client().newBuilder().callTimeout(Duration.ofSeconds(120)).readTimeout(Duration.ofSeconds(120))
         .build();
@@ -157,8 +155,8 @@ class LargePodAdmissionIT {
     assertThat(answers("/healthz")).isTrue();
     assertThat(webhook.isAlive()).as("webhook process alive; log:\n%s", log()).isTrue();
     long peakRssKib = peakRssKib(webhook.pid());
-    note(report, "webhook JVM peak RSS (VmHWM) " + peakRssKib / 1024 + " MiB; flags " + imageJvmFlags() + " "
-        + imageEnvironment());
+    note(report, "webhook JVM peak RSS (VmHWM) " + peakRssKib / 1024 + " MiB; flags " + WebhookImage.jvmFlags() + " "
+        + WebhookImage.environment());
     System.out.println("LargePodAdmissionIT:\n  " + String.join("\n  ", report));
     assertThat(peakRssKib / 1024).as("peak RSS (MiB) under the deploy's %d Mi limit less %d Mi", LIMIT_MIB, MARGIN_MIB)
         .isLessThan(LIMIT_MIB - MARGIN_MIB);
@@ -231,36 +229,6 @@ class LargePodAdmissionIT {
     } finally {
       pool.shutdownNow();
     }
-  }
-
-  /** The JVM flags of the webhook image's ENTRYPOINT: those between {@code java} and {@code -jar}. */
-  static List<String> imageJvmFlags() throws IOException {
-    String entrypoint = dockerfileLines().stream().filter(line -> line.startsWith("ENTRYPOINT ")).reduce((a, b) -> b)
-        .orElseThrow();
-    List<String> items = new ArrayList<>();
-    java.util.regex.Matcher item = java.util.regex.Pattern.compile("\"([^\"]*)\"").matcher(entrypoint);
-    while (item.find()) {
-      items.add(item.group(1));
-    }
-    return items.subList(1, items.indexOf("-jar"));
-  }
-
-  /** The image's {@code ENV NAME=VALUE} lines. */
-  static Map<String, String> imageEnvironment() throws IOException {
-    Map<String, String> env = new java.util.TreeMap<>();
-    for (String line : dockerfileLines()) {
-      if (line.startsWith("ENV ")) {
-        for (String pair : line.substring(4).trim().split("\\s+")) {
-          String[] nameValue = pair.split("=", 2);
-          env.put(nameValue[0], nameValue[1]);
-        }
-      }
-    }
-    return env;
-  }
-
-  private static List<String> dockerfileLines() throws IOException {
-    return Files.readAllLines(Path.of("..", "Dockerfile.webhook")).stream().map(String::strip).toList();
   }
 
   /** Grows the shape to the largest count whose review still fits in 3 MiB, then admits it. */
@@ -411,18 +379,6 @@ class LargePodAdmissionIT {
       return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
-    }
-  }
-
-  private static long deployMemoryLimitMib() {
-    try {
-      Deployment deployment = new KubernetesSerialization().unmarshal(
-          Files.readString(Path.of("..", "deploy", "base", "deployment.yaml")), Deployment.class);
-      Quantity limit = deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getLimits()
-          .get("memory");
-      return Quantity.getAmountInBytes(limit).longValueExact() / (1024 * 1024);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
