@@ -2,7 +2,9 @@ package dev.gcpwif.webhook.cli;
 
 import dev.gcpwif.webhook.mutation.core.SidecarSettings;
 import dev.gcpwif.webhook.mutation.core.WebhookSettings;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * Cluster-wide mutation defaults shared by {@code serve} and {@code inject}. Flag names follow the Go webhook this
@@ -53,5 +55,17 @@ public final class MutationOptions {
     String region = gcpDefaultRegion == null || gcpDefaultRegion.isBlank() ? DEFAULTS.defaultRegion() : gcpDefaultRegion;
     return new WebhookSettings(annotationPrefix, tokenAudience, tokenExpirationSeconds, tokenDefaultMode, region,
         sidecar);
+  }
+
+  /**
+   * The settings of a command that takes both mixins. A value no flag's converter could refuse on its own (the
+   * settings check them together) is the user's mistake on the command line: a usage error, exit 2, never a trace.
+   */
+  public WebhookSettings toSettings(SidecarOptions sidecar, CommandLine commandLine) {
+    try {
+      return toSettings(sidecar.toSettings());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(commandLine, e.getMessage());
+    }
   }
 }

@@ -25,7 +25,6 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -88,12 +87,7 @@ public final class AuditCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    WebhookSettings settings;
-    try {
-      settings = mutationOptions.toSettings(sidecarOptions.toSettings());
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
-    }
+    WebhookSettings settings = mutationOptions.toSettings(sidecarOptions, spec.commandLine());
     Set<String> excluded = new LinkedHashSet<>(excludedNamespaces);
     excluded.remove("");
     List<Finding> findings;

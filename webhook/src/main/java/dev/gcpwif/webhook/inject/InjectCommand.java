@@ -14,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "inject", versionProvider = VersionProvider.class, mixinStandardHelpOptions = true, sortOptions = false,
@@ -59,12 +58,7 @@ public final class InjectCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    WebhookSettings settings;
-    try {
-      settings = mutationOptions.toSettings(sidecarOptions.toSettings());
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
-    }
+    WebhookSettings settings = mutationOptions.toSettings(sidecarOptions, spec.commandLine());
     try {
       ManifestInjector injector = new ManifestInjector(new PodMutator(settings));
       List<String> warnings = new ArrayList<>();

@@ -151,12 +151,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    WebhookSettings settings;
-    try {
-      settings = mutationOptions.toSettings(sidecarOptions.toSettings());
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
-    }
+    WebhookSettings settings = mutationOptions.toSettings(sidecarOptions, spec.commandLine());
     RequestLimits limits;
     TlsPolicy tlsPolicy;
     Optional<GoBindAddress> metricsAddress;

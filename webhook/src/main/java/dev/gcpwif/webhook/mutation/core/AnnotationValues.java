@@ -4,11 +4,31 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parsing and validation of annotation values; every failure names the annotation, the value and the form. */
 public final class AnnotationValues {
+  /**
+   * One of {@code choices}, each written as {@code written} gives it, matched case-insensitively as the Go webhook
+   * matches its modes: a value not written in lower case is used, with a warning saying how it was read.
+   */
+  static <E extends Enum<E>> E choice(String annotation, String value, List<String> warnings, E[] choices,
+      Function<E, String> written, String expected) throws InvalidAnnotationException {
+    for (E choice : choices) {
+      if (written.apply(choice).equals(value.trim())) {
+        return choice;
+      }
+      if (written.apply(choice).equalsIgnoreCase(value.trim())) {
+        warnings.add(annotation + "=\"" + value + "\": read as \"" + written.apply(choice)
+            + "\"; modes are written in lower case");
+        return choice;
+      }
+    }
+    throw new InvalidAnnotationException(annotation, value, expected);
+  }
+
   /** The API server's minimum for a projected token's {@code expirationSeconds}; flags and annotations alike. */
   public static final long MIN_TOKEN_EXPIRATION_SECONDS = 600;
   static final long MAX_TOKEN_EXPIRATION_SECONDS = 1L << 32;

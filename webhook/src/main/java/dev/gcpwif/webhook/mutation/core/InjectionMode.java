@@ -18,16 +18,6 @@ public enum InjectionMode {
   /** Matched case-insensitively, as the Go webhook does; a value not in lower case is used with a warning. */
   static InjectionMode parse(String annotation, String value, java.util.List<String> warnings)
       throws InvalidAnnotationException {
-    for (InjectionMode mode : values()) {
-      if (mode.annotationValue().equals(value.trim())) {
-        return mode;
-      }
-      if (mode.annotationValue().equalsIgnoreCase(value.trim())) {
-        warnings.add(annotation + "=\"" + value + "\": read as \"" + mode.annotationValue()
-            + "\"; modes are written in lower case");
-        return mode;
-      }
-    }
-    throw new InvalidAnnotationException(annotation, value, EXPECTED);
+    return AnnotationValues.choice(annotation, value, warnings, values(), InjectionMode::annotationValue, EXPECTED);
   }
 }

@@ -23,16 +23,6 @@ enum TokenExchangeMode {
   /** Matched case-insensitively, as the Go webhook does; a value not in lower case is used with a warning. */
   static TokenExchangeMode parse(String annotation, String value, List<String> warnings)
       throws InvalidAnnotationException {
-    for (TokenExchangeMode mode : values()) {
-      if (mode.annotationValue().equals(value.trim())) {
-        return mode;
-      }
-      if (mode.annotationValue().equalsIgnoreCase(value.trim())) {
-        warnings.add(annotation + "=\"" + value + "\": read as \"" + mode.annotationValue()
-            + "\"; modes are written in lower case");
-        return mode;
-      }
-    }
-    throw new InvalidAnnotationException(annotation, value, EXPECTED);
+    return AnnotationValues.choice(annotation, value, warnings, values(), TokenExchangeMode::annotationValue, EXPECTED);
   }
 }
