@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The ServiceAccounts and Pods of the audit's input: documents and the items of {@code kind: List} (what
@@ -20,22 +19,9 @@ record AuditInput(List<ServiceAccount> serviceAccounts, List<Pod> pods) {
     List<Pod> pods = new ArrayList<>();
     for (ManifestInjector.Source source : sources) {
       for (ManifestDocument document : ManifestReader.read(source.name(), source.yaml())) {
-        if (document.apiVersion().equals("v1") && document.kind().equals("List")) {
-          Object items = document.content().get("items");
-          if (items != null && !(items instanceof List<?>)) {
-            throw new ManifestException(document.where() + ": a List whose items is not a list");
-          }
-          int number = 0;
-          for (Object item : items == null ? List.of() : (List<?>) items) {
-            number++;
-            String where = document.where() + " item " + number;
-            if (!(item instanceof Map<?, ?> map)) {
-              throw new ManifestException(where
-                  + ": expected a Kubernetes object (a mapping with apiVersion and kind)");
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> object = (Map<String, Object>) map;
-            add(new ManifestDocument(where, object), serviceAccounts, pods);
+        if (document.isList()) {
+          for (ManifestDocument item : document.items()) {
+            add(item, serviceAccounts, pods);
           }
         } else {
           add(document, serviceAccounts, pods);

@@ -18,13 +18,16 @@ import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * The offline injection: the same {@link PodMutator} as the admission webhook, applied to the pods and pod
- * templates of YAML manifests. Documents come out in input order; kinds without a pod pass through.
+ * templates of YAML manifests, and of the items of a {@code kind: List} (what {@code kubectl get -o yaml} prints).
+ * Documents come out in input order; kinds without a pod pass through.
  */
 public final class ManifestInjector {
   /** A named piece of input: a file name (or {@code -} for stdin) and its text. */
@@ -67,6 +70,12 @@ public final class ManifestInjector {
     for (ManifestDocument document : documents) {
       if (isServiceAccount(document)) {
         addServiceAccount(serviceAccounts, document);
+      } else if (document.isList()) {
+        for (ManifestDocument item : document.items()) {
+          if (isServiceAccount(item)) {
+            addServiceAccount(serviceAccounts, item);
+          }
+        }
       }
     }
     StringBuilder out = new StringBuilder();
@@ -97,6 +106,16 @@ public final class ManifestInjector {
       Consumer<String> warnings) throws ManifestException {
     String apiVersion = document.apiVersion();
     String kind = document.kind();
+    if (document.isList()) {
+      // Printed as the List it came as, so that the output of `kubectl get -o yaml | inject` applies as it was.
+      List<Object> items = new ArrayList<>();
+      for (ManifestDocument item : document.items()) {
+        items.add(injected(item, serviceAccounts, warnings));
+      }
+      Map<String, Object> list = new LinkedHashMap<>(document.content());
+      list.put("items", items);
+      return list;
+    }
     if (apiVersion.equals("v1") && kind.equals("Pod")) {
       Pod pod = SERIALIZATION.convertValue(document.content(), Pod.class);
       return mutate(pod, namespace(pod.getMetadata()), document, serviceAccounts, warnings);

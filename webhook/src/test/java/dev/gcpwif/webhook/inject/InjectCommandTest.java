@@ -111,6 +111,42 @@ class InjectCommandTest {
     assertThat(out.get(1)).isEqualTo(SERIALIZATION.unmarshal(CONFIG_MAP));
   }
 
+  /** What {@code kubectl get sa,deploy,cm -n team-a -o yaml} prints: one {@code kind: List}. */
+  private static String asList(String... documents) {
+    StringBuilder list = new StringBuilder("apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n");
+    for (String document : documents) {
+      list.append(document.indent(2).replaceFirst("^  ", "- "));
+    }
+    return list.toString();
+  }
+
+  @Test
+  void mutatesTheItemsOfAListAndPrintsItAsTheListItCameAs() throws Exception {
+    Run run = run(asList(SA, CONFIG_MAP, DEPLOYMENT), "inject", "-f", "-");
+
+    assertThat(run.exitCode()).as(run.stderr()).isZero();
+    var list = SERIALIZATION.unmarshal(run.stdout(), io.fabric8.kubernetes.api.model.KubernetesList.class);
+    assertThat(list.getKind()).isEqualTo("List");
+    List<HasMetadata> items = list.getItems();
+    assertThat(items).extracting(HasMetadata::getKind).containsExactly("ServiceAccount", "ConfigMap", "Deployment");
+    Deployment deployment = (Deployment) items.get(2);
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .extracting("name").contains("GOOGLE_APPLICATION_CREDENTIALS");
+    assertThat(items.get(1)).isEqualTo(SERIALIZATION.unmarshal(CONFIG_MAP));
+  }
+
+  @Test
+  void aListItemResolvesItsServiceAccountFromAnotherFileAndABadItemIsNamed() throws Exception {
+    Run ok = run(asList(DEPLOYMENT), "inject", "--service-account", file("sa.yaml", SA).toString(), "-f", "-");
+    assertThat(ok.exitCode()).as(ok.stderr()).isZero();
+    assertThat(ok.stdout()).contains("GOOGLE_APPLICATION_CREDENTIALS");
+
+    Run bad = run("apiVersion: v1\nkind: List\nitems:\n- just a string\n", "inject", "-f", "-");
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.stderr().lines().toList()).singleElement().asString()
+        .isEqualTo("error: stdin document 1 item 1: expected a Kubernetes object (a mapping with apiVersion and kind)");
+  }
+
   @Test
   void readsStdinAndFilesTogether() throws Exception {
     Run run = run(DEPLOYMENT, "inject", "-f", file("sa.yaml", SA).toString(), "-f", "-");
