@@ -25,8 +25,8 @@ import java.util.Optional;
  * endpoint and the offline {@code inject} command both call it, and diff the result against the input.
  *
  * <p>One pass: resolve the identity; remove exactly what the previous pass's receipt lists (or, for a pod mutated
- * before receipts, what {@link LegacyInjection} recognizes); render the chosen mode straight from the identity; write
- * the receipt of what was added.
+ * before receipts, what {@link LegacyInjection} recognizes), and what the Go webhook added ({@link
+ * GoWebhookInjection}); render the chosen mode straight from the identity; write the receipt of what was added.
  */
 public final class PodMutator {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -39,6 +39,7 @@ public final class PodMutator {
   private final Names names;
   private final WorkloadIdentityResolver resolver;
   private final LegacyInjection legacy;
+  private final GoWebhookInjection goWebhook;
   private final FileModeRenderer fileMode;
   private final MetadataModeRenderer metadataMode;
 
@@ -47,6 +48,7 @@ public final class PodMutator {
     this.names = new Names(settings.annotationPrefix());
     this.resolver = new WorkloadIdentityResolver(settings);
     this.legacy = new LegacyInjection(settings);
+    this.goWebhook = new GoWebhookInjection(settings);
     this.fileMode = new FileModeRenderer(settings);
     this.metadataMode = new MetadataModeRenderer(settings);
   }
@@ -92,6 +94,8 @@ public final class PodMutator {
         : null;
     Optional<InjectionReceipt> previous = previousReceipt(copy, warnings);
     previous.ifPresentOrElse(receipt -> receipt.removeFrom(copy, false), () -> legacy.removeFrom(copy, identity));
+    // After our own removal: with both webhooks installed, the Go one may have run on top of a previous pass of ours.
+    goWebhook.removeFrom(copy.getSpec(), identity).ifPresent(warnings::add);
     List<Container> containers = injectedContainers(copy, identity);
     if (containers.isEmpty()) {
       // Nothing to inject any more (every container skipped): the pod keeps nothing of a previous pass.

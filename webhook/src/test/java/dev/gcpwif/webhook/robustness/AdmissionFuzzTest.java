@@ -230,7 +230,7 @@ class AdmissionFuzzTest {
           "cloud.google.com/injection-mode", "metadata"));
       add("bad-provider", Map.of("cloud.google.com/workload-identity-provider", "projects/x/pools"));
       add("bad-email", Map.of("cloud.google.com/workload-identity-provider", provider,
-          "cloud.google.com/service-account-email", "not-an-email"));
+          "cloud.google.com/service-account-email", "reader@my-project.iam.gserviceaccount.com/../admin"));
     }
 
     private void add(String name, Map<String, String> annotations) {

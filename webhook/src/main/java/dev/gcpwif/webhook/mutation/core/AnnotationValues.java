@@ -46,20 +46,63 @@ public final class AnnotationValues {
 
   private AnnotationValues() {}
 
-  static String email(String annotation, String value) throws InvalidAnnotationException {
-    String email = value.trim();
-    if (!EMAIL.matcher(email).matches()) {
-      throw new InvalidAnnotationException(
-          annotation, value, "a Google service account email, like NAME@PROJECT_ID.iam.gserviceaccount.com");
+  /**
+   * The Go webhook put any value into the impersonation URL {@code …/serviceAccounts/EMAIL:generateAccessToken}, so a
+   * value that is not an address (a typo, a placeholder) is used as given, with a warning: it denies no pod, and the
+   * token exchange tells the owner soon enough. A character that would make the value another URL (a path, query or
+   * fragment, a percent escape) or that kubectl would not show (whitespace, control characters) is refused: with it
+   * the pod would impersonate through a URL nobody wrote. Surrounding whitespace is dropped, with a warning.
+   *
+   * @return the email, or empty when the value is blank (no service account to impersonate)
+   */
+  static Optional<String> email(String annotation, String value, List<String> warnings)
+      throws InvalidAnnotationException {
+    String email = value.strip();
+    if (email.isEmpty()) {
+      warnings.add(annotation + "=\"" + shown(value) + "\": empty, so no service account is impersonated; the pod"
+          + " uses its federated identity directly");
+      return Optional.empty();
     }
-    return email;
+    if (email.codePoints().anyMatch(AnnotationValues::changesTheImpersonationUrl)) {
+      throw new InvalidAnnotationException(annotation, shown(value), "a Google service account email, like"
+          + " NAME@PROJECT_ID.iam.gserviceaccount.com, without /, ?, #, %, \\, whitespace or control characters"
+          + " (they would change the impersonation URL)");
+    }
+    if (!EMAIL.matcher(email).matches()) {
+      warnings.add(annotation + "=\"" + shown(value) + "\": used as given, but it is not an email address: impersonating"
+          + " it will fail until it names a Google service account, like NAME@PROJECT_ID.iam.gserviceaccount.com");
+    } else if (!email.equals(value)) {
+      warnings.add(annotation + "=\"" + shown(value) + "\": read as \"" + email + "\"; surrounding whitespace dropped");
+    }
+    return Optional.of(email);
   }
 
-  static String audience(String annotation, String value) throws InvalidAnnotationException {
-    if (!isAudience(value)) {
-      throw new InvalidAnnotationException(annotation, value, "a non-empty token audience without whitespace");
+  private static boolean changesTheImpersonationUrl(int c) {
+    return c == '/' || c == '?' || c == '#' || c == '%' || c == '\\' || Character.isWhitespace(c)
+        || Character.isISOControl(c) || Character.isSpaceChar(c);
+  }
+
+  /**
+   * The Go webhook used the value as given. Surrounding whitespace (a pasted space, a YAML block's final line break)
+   * is dropped and an empty value means {@code defaultAudience}, each with a warning; whitespace or a control
+   * character inside is no audience a provider can allow, and denies the pod.
+   */
+  static String audience(String annotation, String value, String defaultAudience, List<String> warnings)
+      throws InvalidAnnotationException {
+    String audience = value.strip();
+    if (audience.isEmpty()) {
+      warnings.add(annotation + "=\"" + shown(value) + "\": empty, so the default audience \"" + defaultAudience
+          + "\" is used");
+      return defaultAudience;
     }
-    return value;
+    if (!isAudience(audience)) {
+      throw new InvalidAnnotationException(annotation, shown(value), "a token audience without whitespace or control"
+          + " characters inside");
+    }
+    if (!audience.equals(value)) {
+      warnings.add(annotation + "=\"" + shown(value) + "\": read as \"" + audience + "\"; surrounding whitespace dropped");
+    }
+    return audience;
   }
 
   static boolean isAudience(String value) {
@@ -99,13 +142,34 @@ public final class AnnotationValues {
     return seconds >= MIN_TOKEN_EXPIRATION_SECONDS && seconds <= MAX_TOKEN_EXPIRATION_SECONDS;
   }
 
-  static String projectId(String annotation, String value) throws InvalidAnnotationException {
-    String id = value.trim();
-    if (!PROJECT_ID.matcher(id).matches()) {
-      throw new InvalidAnnotationException(annotation, value,
-          "a Google Cloud project ID (6-30 lower-case letters, digits and dashes, starting with a letter)");
-    }
-    return id;
+  /**
+   * The project ID, or empty when the value is not one: the Go webhook put any value into CLOUDSDK_CORE_PROJECT, which
+   * breaks only gcloud's project default, so a malformed value is ignored (the caller warns, saying what is used
+   * instead) rather than denying the pod.
+   */
+  static Optional<String> projectId(String value) {
+    String id = value.strip();
+    return PROJECT_ID.matcher(id).matches() ? Optional.of(id) : Optional.empty();
+  }
+
+  static final String PROJECT_ID_FORM =
+      "a Google Cloud project ID (6-30 lower-case letters, digits and dashes, starting with a letter)";
+
+  /**
+   * The value with control characters written as escapes: warnings reach kubectl in an HTTP {@code Warning} header,
+   * which cannot carry a line break, and a terminal would act on the other control characters.
+   */
+  static String shown(String value) {
+    StringBuilder out = new StringBuilder();
+    value.codePoints().forEach(c -> {
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> out.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : Character.toString(c));
+      }
+    });
+    return out.toString();
   }
 
   /** The project of a {@code NAME@PROJECT.iam.gserviceaccount.com} address; other addresses do not tell it. */

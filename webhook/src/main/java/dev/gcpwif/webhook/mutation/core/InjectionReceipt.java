@@ -349,7 +349,8 @@ public record InjectionReceipt(
       spec.setContainers(without(spec.getContainers(), sidecar));
     }
     if (!volumes.isEmpty() && spec.getVolumes() != null) {
-      Set<String> names = Set.copyOf(volumes);
+      // A HashSet, not Set.copyOf: the immutable sets throw on contains(null), and a volume may have no name.
+      Set<String> names = new java.util.HashSet<>(volumes);
       List<Volume> kept = new ArrayList<>(spec.getVolumes());
       kept.removeIf(v -> v != null && names.contains(v.getName()));
       spec.setVolumes(kept);
@@ -416,7 +417,8 @@ public record InjectionReceipt(
     for (HostAlias alias : spec.getHostAliases()) {
       if (alias != null && ip.equals(alias.getIp()) && alias.getHostnames() != null) {
         List<String> kept = new ArrayList<>(alias.getHostnames());
-        kept.removeAll(hostnames);
+        // removeAll asks the receipt's (immutable) list about each hostname, and it throws on a null one.
+        kept.removeAll(new java.util.HashSet<>(hostnames));
         if (kept.isEmpty()) {
           continue;
         }

@@ -56,21 +56,8 @@ final class ProviderName {
     return name;
   }
 
-  /**
-   * The value with control characters written as escapes: warnings reach kubectl in an HTTP {@code Warning} header,
-   * which cannot carry a line break, and a terminal would act on the other control characters.
-   */
   private static String shown(String value) {
-    StringBuilder out = new StringBuilder();
-    value.codePoints().forEach(c -> {
-      switch (c) {
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> out.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : Character.toString(c));
-      }
-    });
-    return out.toString();
+    return AnnotationValues.shown(value);
   }
 
   private static List<String> problems(String name) {

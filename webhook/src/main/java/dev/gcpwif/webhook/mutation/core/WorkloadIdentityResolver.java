@@ -31,7 +31,7 @@ public final class WorkloadIdentityResolver {
     String provider = ProviderName.parse(keys.provider(), providerValue, warnings);
     Optional<String> email = serviceAccountEmail(sa, warnings);
     String audience = sa.containsKey(keys.audience())
-        ? AnnotationValues.audience(keys.audience(), sa.get(keys.audience()))
+        ? AnnotationValues.audience(keys.audience(), sa.get(keys.audience()), settings.defaultAudience(), warnings)
         : settings.defaultAudience();
     long expiration = settings.defaultTokenExpirationSeconds();
     if (sa.containsKey(keys.tokenExpiration())) {
@@ -59,12 +59,7 @@ public final class WorkloadIdentityResolver {
             + " credential file is readable by the pod's containers as they run)");
       }
     }
-    Optional<String> project = optional(sa, keys.projectId());
-    if (project.isPresent()) {
-      project = Optional.of(AnnotationValues.projectId(keys.projectId(), project.get()));
-    } else {
-      project = email.flatMap(AnnotationValues::projectOfEmail);
-    }
+    Optional<String> project = projectId(sa, email, warnings);
     return Optional.of(new WorkloadIdentity(provider, email, audience, expiration, mode, skip, project));
   }
 
@@ -84,9 +79,30 @@ public final class WorkloadIdentityResolver {
       return Optional.empty();
     }
     if (email.isPresent()) {
-      return Optional.of(AnnotationValues.email(keys.serviceAccountEmail(), email.get()));
+      return AnnotationValues.email(keys.serviceAccountEmail(), email.get(), warnings);
     }
     return email;
+  }
+
+  /**
+   * The project annotation's, or the email's project. A project annotation that is not a project ID is ignored with
+   * a warning that says what is used instead: the Go webhook wrote it into CLOUDSDK_CORE_PROJECT as given.
+   */
+  private Optional<String> projectId(Map<String, String> sa, Optional<String> email, List<String> warnings) {
+    Optional<String> ofEmail = email.flatMap(AnnotationValues::projectOfEmail);
+    String value = sa.get(keys.projectId());
+    if (value == null) {
+      return ofEmail;
+    }
+    Optional<String> project = AnnotationValues.projectId(value);
+    if (project.isEmpty()) {
+      warnings.add(keys.projectId() + "=\"" + AnnotationValues.shown(value) + "\": ignored, as it is not "
+          + AnnotationValues.PROJECT_ID_FORM + "; " + ofEmail
+              .map(p -> "the project \"" + p + "\" of the service account email is used instead")
+              .orElse("no project is set (GOOGLE_CLOUD_PROJECT and CLOUDSDK_CORE_PROJECT are left out)"));
+      return ofEmail;
+    }
+    return project;
   }
 
   /** A name that matches no container is harmless (the Go webhook ignores it), but likely a typo: say so. */

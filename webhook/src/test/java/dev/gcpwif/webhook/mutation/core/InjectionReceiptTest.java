@@ -85,6 +85,44 @@ class InjectionReceiptTest {
         "container c-0 mount of gcp-workload-identity at " + Names.MOUNT_PATH);
   }
 
+  /**
+   * The receipt is matched against a pod the API server has not validated yet: an entry without a name (a fuzz test
+   * found one) is not ours, stays where it is, and does not stop the removal of what is.
+   */
+  @Test
+  void removeFromLeavesNamelessEntriesInPlace() throws Exception {
+    MutationResult result = mutator.mutateWithWarnings(pod(1), serviceAccount("metadata", "true"));
+    InjectionReceipt receipt = result.receipt().orElseThrow();
+    Pod pod = result.pod();
+    pod.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.Volume());
+    pod.getSpec().getContainers().add(new Container());
+    pod.getSpec().getInitContainers().add(new Container());
+    Container app = pod.getSpec().getContainers().get(0);
+    app.getEnv().add(new io.fabric8.kubernetes.api.model.EnvVar());
+    app.getVolumeMounts().add(new io.fabric8.kubernetes.api.model.VolumeMount());
+    List<String> hostnames = new java.util.ArrayList<>(pod.getSpec().getHostAliases().get(0).getHostnames());
+    hostnames.add(null);
+    pod.getSpec().getHostAliases().get(0).setHostnames(hostnames);
+    pod.getSpec().getHostAliases().add(new io.fabric8.kubernetes.api.model.HostAlias());
+    List<io.fabric8.kubernetes.api.model.Sysctl> sysctls =
+        new java.util.ArrayList<>(pod.getSpec().getSecurityContext().getSysctls());
+    sysctls.add(new io.fabric8.kubernetes.api.model.Sysctl());
+    pod.getSpec().getSecurityContext().setSysctls(sysctls);
+
+    receipt.removeFrom(pod, true);
+
+    assertThat(pod.getSpec().getVolumes()).extracting(io.fabric8.kubernetes.api.model.Volume::getName)
+        .containsExactly((String) null);
+    assertThat(pod.getSpec().getContainers()).extracting(Container::getName).containsExactly("c-0", null);
+    assertThat(app.getEnv()).extracting(io.fabric8.kubernetes.api.model.EnvVar::getName)
+        .containsExactly((String) null);
+    assertThat(app.getVolumeMounts()).extracting(io.fabric8.kubernetes.api.model.VolumeMount::getName)
+        .containsExactly((String) null);
+    assertThat(pod.getSpec().getHostAliases()).hasSize(2);
+    assertThat(pod.getSpec().getHostAliases().get(0).getHostnames()).containsExactly((String) null);
+    assertThat(receipt.missingFrom(pod, NAMES)).isNotEmpty();
+  }
+
   @Test
   void parseRefusesWhatItDidNotWriteSayingWhy() {
     assertThatThrownBy(() -> InjectionReceipt.parse("{")).hasMessage("not JSON");
