@@ -14,9 +14,11 @@
 #                                                    # connections are held on the metadata port, then 512 more on
 #                                                    # the probe port (BENCH_SLOW_CLIENTS=N)
 set -euo pipefail
-cd "$(dirname "$0")/../metadata-sidecar"
-mvn -B -ntp -q package -DskipTests
-mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+cd "$(dirname "$0")/.."
+# From the root with -am: the test classpath includes test-support, which only the reactor has (nothing is installed).
+mvn -B -ntp -q -pl metadata-sidecar -am package -DskipTests \
+  dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+cd metadata-sidecar
 props=(-Dbench.slow.clients="${BENCH_SLOW_CLIENTS:-512}" -Dbench.requests="${BENCH_REQUESTS:-100000}" -Dbench.connections="${BENCH_CONNECTIONS:-4}" -Dbench.nmt="${BENCH_NMT:-false}" -Dbench.cds="${BENCH_CDS:-false}" -Dbench.cold.clients="${BENCH_COLD_CLIENTS:-1000}")
 if [[ -v BENCH_JVM ]]; then props+=("-Dbench.jvm=${BENCH_JVM}"); fi
 echo "machine: $(nproc) CPUs; $(lscpu | grep 'Model name' | sed 's/ \+/ /g')"

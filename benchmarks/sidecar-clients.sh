@@ -5,9 +5,11 @@
 #   benchmarks/sidecar-clients.sh
 #   BENCH_CAP=4 benchmarks/sidecar-clients.sh     # the same clients against a sidecar capped at 4 connections
 set -euo pipefail
-cd "$(dirname "$0")/../metadata-sidecar"
-mvn -B -ntp -q package -DskipTests
-mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+cd "$(dirname "$0")/.."
+# From the root with -am: the test classpath includes test-support, which only the reactor has (nothing is installed).
+mvn -B -ntp -q -pl metadata-sidecar -am package -DskipTests \
+  dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+cd metadata-sidecar
 props=()
 if [[ -v BENCH_CAP ]]; then props+=("-Dbench.cap=${BENCH_CAP}"); fi
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

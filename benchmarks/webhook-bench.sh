@@ -15,9 +15,11 @@
 #   benchmarks/webhook-bench.sh micro                             # CPU µs per admission and per Jackson pass,
 #                                                                 # in-process, no HTTP (not part of "all")
 set -euo pipefail
-cd "$(dirname "$0")/../webhook"
-mvn -B -ntp -q package -DskipTests
-mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+cd "$(dirname "$0")/.."
+# From the root with -am: the test classpath includes test-support, which only the reactor has (nothing is installed).
+mvn -B -ntp -q -pl webhook -am package -DskipTests \
+  dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+cd webhook
 classpath="target/test-classes:target/classes:$(cat target/bench.classpath)"
 echo "machine: $(nproc) CPUs; $(lscpu | grep 'Model name' | sed 's/ \+/ /g')"
 java -version 2>&1 | head -1

@@ -1,5 +1,6 @@
 package dev.gcpwif.sidecar;
 
+import dev.gcpwif.cli.SpaceWrappingHelp;
 import dev.gcpwif.sidecar.config.ConfigException;
 import dev.gcpwif.sidecar.config.ListenAddress;
 import dev.gcpwif.sidecar.config.SidecarSettings;

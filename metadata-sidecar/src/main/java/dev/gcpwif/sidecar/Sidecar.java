@@ -1,5 +1,7 @@
 package dev.gcpwif.sidecar;
 
+import static dev.gcpwif.cli.Throwables.rootMessage;
+
 import dev.gcpwif.sidecar.concurrent.DaemonThreads;
 import com.google.auth.http.HttpTransportFactory;
 import dev.gcpwif.sidecar.config.ConfigException;
@@ -103,13 +105,5 @@ public final class Sidecar implements AutoCloseable {
     refresher.shutdownNow();
     server.close();
     fetchers.shutdownNow();
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 }

@@ -2,8 +2,8 @@ package dev.gcpwif.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
-import dev.gcpwif.sidecar.testing.SidecarProcess;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.SidecarProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

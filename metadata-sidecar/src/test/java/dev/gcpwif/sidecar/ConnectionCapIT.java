@@ -2,9 +2,9 @@ package dev.gcpwif.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
 import dev.gcpwif.sidecar.testing.RawHttp;
-import dev.gcpwif.sidecar.testing.SidecarProcess;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.SidecarProcess;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,9 @@ package dev.gcpwif.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
-import dev.gcpwif.sidecar.testing.SidecarProcess;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.Ports;
+import dev.gcpwif.testsupport.SidecarProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +24,7 @@ class SidecarJarIT {
 
   @Test
   void shadedJarServesGcloudAndStopsOnSigterm() throws Exception {
-    int healthPort = SidecarProcess.freePort();
+    int healthPort = Ports.free();
     try (FakeGoogle google = new FakeGoogle();
         SidecarProcess sidecar = SidecarProcess.start(google, dir, jvmOptions(), "--log-level", "debug",
             "--health-port", String.valueOf(healthPort))) {

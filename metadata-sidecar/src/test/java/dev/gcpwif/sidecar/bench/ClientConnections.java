@@ -1,7 +1,7 @@
 package dev.gcpwif.sidecar.bench;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
-import dev.gcpwif.sidecar.testing.SidecarProcess;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.SidecarProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,8 +1,9 @@
 package dev.gcpwif.sidecar.bench;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
-import dev.gcpwif.sidecar.testing.ProcStatus;
-import dev.gcpwif.sidecar.testing.SidecarProcess;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.Ports;
+import dev.gcpwif.testsupport.ProcStatus;
+import dev.gcpwif.testsupport.SidecarProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,7 @@ public final class SidecarBench {
     LoadClient.Result baseline;
     long baselineRss;
     long baselinePeak;
-    int staticPort = SidecarProcess.freePort();
+    int staticPort = Ports.free();
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(baselineJvm);
     // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs (40 ms per request).

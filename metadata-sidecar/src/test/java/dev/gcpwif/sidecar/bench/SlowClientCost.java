@@ -1,9 +1,10 @@
 package dev.gcpwif.sidecar.bench;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
-import dev.gcpwif.sidecar.testing.ProcStatus;
 import dev.gcpwif.sidecar.testing.RawHttp;
-import dev.gcpwif.sidecar.testing.SidecarProcess;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.Ports;
+import dev.gcpwif.testsupport.ProcStatus;
+import dev.gcpwif.testsupport.SidecarProcess;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ public final class SlowClientCost {
     int clients = Integer.getInteger("bench.slow.clients", 512);
     List<String> jvm = Files.readAllLines(Path.of("jvm.options")).stream()
         .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
-    int healthPort = SidecarProcess.freePort();
+    int healthPort = Ports.free();
     try (FakeGoogle google = new FakeGoogle();
         SidecarProcess sidecar = SidecarProcess.start(google, Files.createTempDirectory("slow-bench"), jvm,
             "--health-port", String.valueOf(healthPort))) {

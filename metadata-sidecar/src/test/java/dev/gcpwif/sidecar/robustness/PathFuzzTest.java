@@ -2,8 +2,8 @@ package dev.gcpwif.sidecar.robustness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
 import dev.gcpwif.sidecar.testing.SidecarFixture;
+import dev.gcpwif.testsupport.FakeGoogle;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;

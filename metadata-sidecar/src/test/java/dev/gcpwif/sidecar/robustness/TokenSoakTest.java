@@ -2,12 +2,12 @@ package dev.gcpwif.sidecar.robustness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.sidecar.testing.MutableClock;
 import dev.gcpwif.sidecar.token.CachedToken;
 import dev.gcpwif.sidecar.token.RefreshPolicy;
 import dev.gcpwif.sidecar.token.TokenCache;
 import dev.gcpwif.sidecar.token.TokenFetcher;
 import dev.gcpwif.sidecar.token.TokenUnavailableException;
+import dev.gcpwif.testsupport.MutableClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gcpwif.sidecar.Sidecar;
 import dev.gcpwif.sidecar.config.ListenAddress;
 import dev.gcpwif.sidecar.config.SidecarSettings;
-import dev.gcpwif.sidecar.testing.FakeGoogle;
+import dev.gcpwif.sidecar.testing.FakeGoogleTransport;
 import dev.gcpwif.sidecar.token.RefreshPolicy;
+import dev.gcpwif.testsupport.FakeGoogle;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +33,7 @@ class ListenersTest {
           List.of(ListenAddress.parse("127.0.0.1:0"), ListenAddress.parse("localhost:0")), OptionalInt.empty(), Optional.empty(),
           Optional.empty(), List.of("https://www.googleapis.com/auth/cloud-platform"), Optional.empty(),
           Duration.ofSeconds(5), "pod");
-      try (Sidecar sidecar = Sidecar.start(settings, google.transport(Duration.ofSeconds(5)), google.clock,
+      try (Sidecar sidecar = Sidecar.start(settings, FakeGoogleTransport.routed(google, Duration.ofSeconds(5)), google.clock,
           RefreshPolicy.defaults())) {
         assertThat(sidecar.ports()).hasSize(2).doesNotHaveDuplicates();
         HttpClient client = HttpClient.newHttpClient();

@@ -3,8 +3,8 @@ package dev.gcpwif.sidecar.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
 import dev.gcpwif.sidecar.testing.SidecarFixture;
+import dev.gcpwif.testsupport.FakeGoogle;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

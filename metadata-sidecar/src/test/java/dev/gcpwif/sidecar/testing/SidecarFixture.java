@@ -6,6 +6,8 @@ import dev.gcpwif.sidecar.Sidecar;
 import dev.gcpwif.sidecar.config.ListenAddress;
 import dev.gcpwif.sidecar.config.SidecarSettings;
 import dev.gcpwif.sidecar.token.RefreshPolicy;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.SidecarProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,7 +22,7 @@ import java.util.OptionalInt;
 
 /** An in-process sidecar on an ephemeral loopback port, wired to {@link FakeGoogle}. */
 public final class SidecarFixture implements AutoCloseable {
-  public static final String SUBJECT_TOKEN = "eyJhbGciOiJSUzI1NiJ9.projected-token-1.sig";
+  public static final String SUBJECT_TOKEN = SidecarProcess.PROJECTED_TOKEN;
 
   public final FakeGoogle google;
   public final Path dir;
@@ -152,7 +154,7 @@ public final class SidecarFixture implements AutoCloseable {
           Optional.empty(), List.of("https://www.googleapis.com/auth/cloud-platform"), lifetime, upstreamTimeout,
           "test-pod");
       Sidecar sidecar = Sidecar.start(settings,
-          localEndpoints ? google.unroutedTransport(upstreamTimeout) : google.transport(upstreamTimeout), google.clock, policy);
+          localEndpoints ? FakeGoogleTransport.unrouted(google, upstreamTimeout) : FakeGoogleTransport.routed(google, upstreamTimeout), google.clock, policy);
       return new SidecarFixture(google, dir, tokenFile, config, sidecar);
     }
   }

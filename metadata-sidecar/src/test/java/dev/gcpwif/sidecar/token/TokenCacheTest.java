@@ -3,7 +3,7 @@ package dev.gcpwif.sidecar.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gcpwif.sidecar.testing.MutableClock;
+import dev.gcpwif.testsupport.MutableClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

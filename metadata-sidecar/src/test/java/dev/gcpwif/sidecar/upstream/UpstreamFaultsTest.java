@@ -4,8 +4,8 @@ import static dev.gcpwif.sidecar.upstream.GoogleExchangeTest.accessToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.gcpwif.sidecar.testing.FakeGoogle;
 import dev.gcpwif.sidecar.testing.SidecarFixture;
+import dev.gcpwif.testsupport.FakeGoogle;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;

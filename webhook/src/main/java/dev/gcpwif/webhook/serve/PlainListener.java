@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook.serve;
 
+import static dev.gcpwif.cli.Throwables.rootMessage;
+
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import java.time.Duration;
@@ -76,13 +78,5 @@ final class PlainListener implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.toString() : root.getMessage();
   }
 }

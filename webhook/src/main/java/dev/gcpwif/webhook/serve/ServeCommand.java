@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook.serve;
 
+import static dev.gcpwif.cli.Throwables.rootMessage;
+
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
 import dev.gcpwif.webhook.cli.DurationConverter;
@@ -315,13 +317,5 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.toString() : root.getMessage();
   }
 }

@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.certs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gcpwif.testsupport.MutableClock;
 import dev.gcpwif.webhook.tls.Pem;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;

@@ -2,6 +2,9 @@ package dev.gcpwif.webhook.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.testsupport.CloudSdk;
+import dev.gcpwif.testsupport.FakeCloudStorage;
+import dev.gcpwif.testsupport.RecordedCall;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.nio.file.Files;
 import java.util.List;
@@ -40,9 +43,9 @@ class FileModeEndToEndIT {
   @Test
   void gcloudStorageLsExchangesTheTokenItself() throws Exception {
     int stsBefore = machine.google.stsCalls().size();
-    SdkRunner.Result result = machine.sdk.gcloud(appEnv, Map.of(
+    CloudSdk.Result result = machine.sdk.gcloud(appEnv, Map.of(
             "CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE", machine.storageHttp.jsonApiEndpoint(),
-            "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", machine.ca.caPem.toString()),
+            "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", machine.caPem.toString()),
         "storage", "ls", "gs://" + PodOnThisMachine.BUCKET);
     assertThat(result.exitCode()).as(result.describe()).isZero();
     assertThat(result.stdout()).contains("gs://" + PodOnThisMachine.BUCKET + "/" + FakeCloudStorage.OBJECT_NAME);
@@ -53,9 +56,9 @@ class FileModeEndToEndIT {
   @Test
   void gsutilRunDirectlyFindsTheCredentialFileThroughItsBoto() throws Exception {
     int stsBefore = machine.google.stsCalls().size();
-    SdkRunner.Result result = machine.sdk.gsutil(appEnv,
+    CloudSdk.Result result = machine.sdk.gsutil(appEnv,
         // gsutil's external-account path calls STS through google-auth and requests, which trust REQUESTS_CA_BUNDLE.
-        Map.of("REQUESTS_CA_BUNDLE", machine.ca.caPem.toString()), machine.gsutilStorageOverrides(),
+        Map.of("REQUESTS_CA_BUNDLE", machine.caPem.toString()), machine.gsutilStorageOverrides(),
         "ls", "gs://" + PodOnThisMachine.BUCKET);
     assertThat(result.exitCode()).as(result.describe()).isZero();
     assertThat(result.stdout()).contains("gs://" + PodOnThisMachine.BUCKET + "/" + FakeCloudStorage.OBJECT_NAME);
@@ -66,7 +69,7 @@ class FileModeEndToEndIT {
   @Test
   void bundledPythonGoogleAuthDefaultReadsTheCredentialFile() throws Exception {
     int stsBefore = machine.google.stsCalls().size();
-    SdkRunner.Result result = machine.sdk.python(appEnv, Map.of("REQUESTS_CA_BUNDLE", machine.ca.caPem.toString()),
+    CloudSdk.Result result = machine.sdk.python(appEnv, Map.of("REQUESTS_CA_BUNDLE", machine.caPem.toString()),
         MetadataModeEndToEndIT.pythonProbe(), machine.storageHttp.listUrl(PodOnThisMachine.BUCKET));
     assertThat(result.exitCode()).as(result.describe()).isZero();
     assertThat(result.stdout()).contains("google.auth.identity_pool");
@@ -77,8 +80,8 @@ class FileModeEndToEndIT {
   @Test
   void javaGetApplicationDefaultReadsTheCredentialFile() throws Exception {
     int stsBefore = machine.google.stsCalls().size();
-    SdkRunner.Result result = machine.sdk.java(appEnv, Map.of(),
-        List.of(machine.ca.jvmTrustOptions().split(" ")), AdcProbe.class,
+    CloudSdk.Result result = machine.sdk.java(appEnv, Map.of(),
+        List.of(machine.jvmTrustOptions().split(" ")), AdcProbe.class,
         machine.storageHttp.listUrl(PodOnThisMachine.BUCKET));
     assertThat(result.exitCode()).as(result.describe()).isZero();
     assertThat(result.stdout()).contains("credentials=IdentityPoolCredentials");
@@ -98,6 +101,6 @@ class FileModeEndToEndIT {
     List<String> authorizations = storage.listingAuthorizations();
     assertThat(authorizations).as("object listings received").isNotEmpty();
     String last = authorizations.get(authorizations.size() - 1);
-    assertThat(machine.google.issuedIamTokens().stream().map(t -> "Bearer " + t)).contains(last);
+    assertThat(machine.google.issuedAccessTokens.stream().map(t -> "Bearer " + t)).contains(last);
   }
 }

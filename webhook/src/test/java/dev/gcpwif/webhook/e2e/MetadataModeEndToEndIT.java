@@ -2,6 +2,10 @@ package dev.gcpwif.webhook.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.testsupport.CloudSdk;
+import dev.gcpwif.testsupport.FakeCloudStorage;
+import dev.gcpwif.testsupport.Ports;
+import dev.gcpwif.testsupport.SidecarProcess;
 import dev.gcpwif.webhook.mutation.core.Names;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -11,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,8 +46,8 @@ class MetadataModeEndToEndIT {
   @BeforeAll
   void startThePod() throws Exception {
     machine = new PodOnThisMachine(Files.createTempDirectory("gcp-wif-e2e-metadata"));
-    int port = PodOnThisMachine.freePort();
-    int healthPort = PodOnThisMachine.freePort();
+    int port = Ports.free();
+    int healthPort = Ports.free();
     pod = E2eRenderer.render("deployment-metadata.yaml",
         "--sidecar-port", String.valueOf(port), "--sidecar-health-port", String.valueOf(healthPort));
     String sidecarName = Names.SIDECAR_CONTAINER;
@@ -51,9 +56,10 @@ class MetadataModeEndToEndIT {
     machine.layOut(pod, sidecarName);
     sidecarContainer = machine.kubelet.render(machine.layout, sidecarName);
     // The test's only addition to the sidecar's env: trust the fake Google's CA.
-    sidecar = SidecarProcess.start(sidecarContainer, Map.of("JAVA_TOOL_OPTIONS", machine.ca.jvmTrustOptions()),
-        URI.create("http://127.0.0.1:" + healthPort + "/readyz"), machine.work.resolve("sidecar.log"),
-        Duration.ofSeconds(60));
+    Map<String, String> sidecarEnv = new HashMap<>(sidecarContainer.env());
+    sidecarEnv.put("JAVA_TOOL_OPTIONS", machine.jvmTrustOptions());
+    sidecar = SidecarProcess.start(sidecarContainer.args(), sidecarEnv, machine.work.resolve("sidecar.log"));
+    sidecar.awaitOk(URI.create("http://127.0.0.1:" + healthPort + "/readyz"), Duration.ofSeconds(60));
     appContainer = machine.kubelet.render(machine.layout, "app");
     appEnv = appContainer.env();
   }
@@ -110,11 +116,11 @@ class MetadataModeEndToEndIT {
     assertThat(env.get("BOTO_PATH")).startsWith(MOUNT_PATH + "/boto.cfg:");
     int before = machine.storageHttps.listingAuthorizations().size();
 
-    SdkRunner.Result result = machine.sdk.gsutil(env, Map.of(), machine.gsutilStorageOverrides(),
+    CloudSdk.Result result = machine.sdk.gsutil(env, Map.of(), machine.gsutilStorageOverrides(),
         "ls", "gs://" + PodOnThisMachine.BUCKET);
 
     List<String> listings = machine.storageHttps.listingAuthorizations();
-    Set<String> issued = machine.google.issuedIamTokens().stream().map(t -> "Bearer " + t).collect(Collectors.toSet());
+    Set<String> issued = machine.google.issuedAccessTokens.stream().map(t -> "Bearer " + t).collect(Collectors.toSet());
     assertThat(listings.subList(before, listings.size())).as(result.describe()).noneMatch(issued::contains);
   }
 
@@ -131,7 +137,7 @@ class MetadataModeEndToEndIT {
 
   @Test
   void gcloudStorageLsSendsTheImpersonatedToken() throws Exception {
-    SdkRunner.Result result = machine.sdk.gcloud(appEnv,
+    CloudSdk.Result result = machine.sdk.gcloud(appEnv,
         Map.of("CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE", machine.storageHttp.jsonApiEndpoint()),
         "storage", "ls", "gs://" + PodOnThisMachine.BUCKET);
     assertThat(result.exitCode()).as(result.describe()).isZero();
@@ -141,7 +147,7 @@ class MetadataModeEndToEndIT {
 
   @Test
   void gsutilRunDirectlyWithTheContainersBotoSendsTheImpersonatedToken() throws Exception {
-    SdkRunner.Result result = machine.sdk.gsutil(appEnv, Map.of(), machine.gsutilStorageOverrides(),
+    CloudSdk.Result result = machine.sdk.gsutil(appEnv, Map.of(), machine.gsutilStorageOverrides(),
         "ls", "gs://" + PodOnThisMachine.BUCKET);
     assertThat(result.exitCode()).as(result.describe()).isZero();
     assertThat(result.stdout()).contains("gs://" + PodOnThisMachine.BUCKET + "/" + FakeCloudStorage.OBJECT_NAME);
@@ -150,7 +156,7 @@ class MetadataModeEndToEndIT {
 
   @Test
   void bundledPythonGoogleAuthDefaultUsesTheMetadataServer() throws Exception {
-    SdkRunner.Result result = machine.sdk.python(appEnv, Map.of(), pythonProbe(),
+    CloudSdk.Result result = machine.sdk.python(appEnv, Map.of(), pythonProbe(),
         machine.storageHttp.listUrl(PodOnThisMachine.BUCKET));
     assertThat(result.exitCode()).as(result.describe()).isZero();
     assertThat(result.stdout()).contains("google.auth.compute_engine");
@@ -159,7 +165,7 @@ class MetadataModeEndToEndIT {
 
   @Test
   void javaGetApplicationDefaultUsesTheMetadataServer() throws Exception {
-    SdkRunner.Result result = machine.sdk.java(appEnv, Map.of(), List.of(), AdcProbe.class,
+    CloudSdk.Result result = machine.sdk.java(appEnv, Map.of(), List.of(), AdcProbe.class,
         machine.storageHttp.listUrl(PodOnThisMachine.BUCKET));
     assertThat(result.exitCode()).as(result.describe()).isZero();
     assertThat(result.stdout()).contains("credentials=ComputeEngineCredentials");
@@ -170,8 +176,8 @@ class MetadataModeEndToEndIT {
     List<String> authorizations = storage.listingAuthorizations();
     assertThat(authorizations).as("object listings received").isNotEmpty();
     String last = authorizations.get(authorizations.size() - 1);
-    assertThat(machine.google.issuedIamTokens()).as("tokens the fake IAM issued").isNotEmpty();
-    assertThat(machine.google.issuedIamTokens().stream().map(t -> "Bearer " + t)).contains(last);
+    assertThat(machine.google.issuedAccessTokens).as("tokens the fake IAM issued").isNotEmpty();
+    assertThat(machine.google.issuedAccessTokens.stream().map(t -> "Bearer " + t)).contains(last);
   }
 
   static Path pythonProbe() {

@@ -1,8 +1,10 @@
 package dev.gcpwif.webhook.e2e;
 
+import dev.gcpwif.testsupport.FakeCloudStorage;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.TestCa;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -23,6 +25,9 @@ final class PodOnThisMachine implements AutoCloseable {
 
   final Path work;
   final TestCa ca;
+  /** Where each client takes its trust of the fakes' CA from. */
+  final Path caPem;
+  final Path trustStore;
   final FakeGoogle google;
   final FakeCloudStorage storageHttp;
   final FakeCloudStorage storageHttps;
@@ -32,8 +37,12 @@ final class PodOnThisMachine implements AutoCloseable {
 
   PodOnThisMachine(Path work) throws Exception {
     this.work = work;
-    this.ca = new TestCa(work.resolve("tls"));
-    this.google = new FakeGoogle(ca);
+    this.ca = new TestCa();
+    this.caPem = ca.writePem(work.resolve("tls/ca.pem"));
+    this.trustStore = ca.writeTrustStore(work.resolve("tls/truststore.p12"));
+    // IAM answers only callers bearing a token its STS issued: the chain is checked, not just its ends.
+    this.google = FakeGoogle.builder().ca(ca).tokens(n -> "fake-sts-token-" + n, n -> "fake-iam-token-" + n)
+        .iamChecksCaller().start();
     this.storageHttp = new FakeCloudStorage(null);
     this.storageHttps = new FakeCloudStorage(ca);
     this.sdk = new SdkRunner(work.resolve("sdk"));
@@ -46,20 +55,19 @@ final class PodOnThisMachine implements AutoCloseable {
     Path config = layout.volume("gcp-workload-identity").resolve("federation.json");
     Set<PosixFilePermission> mode = Files.getPosixFilePermissions(config);
     config.toFile().setWritable(true, true);
-    Files.writeString(config, google.pointConfigAtFake(Files.readString(config)));
+    Files.writeString(config, google.pointAtFake(Files.readString(config)));
     Files.setPosixFilePermissions(config, mode);
   }
 
   /** gsutil's JSON API at the https fake storage, trusting the test CA; the container's own boto stays in force. */
   java.util.List<String> gsutilStorageOverrides() {
     return java.util.List.of("Credentials:gs_json_host=127.0.0.1", "Credentials:gs_json_port=" + storageHttps.port(),
-        "Boto:ca_certificates_file=" + ca.caPem);
+        "Boto:ca_certificates_file=" + caPem);
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  /** JVM options that make a child JVM trust the fakes' CA (and only it: the test never talks to anything else). */
+  String jvmTrustOptions() {
+    return String.join(" ", TestCa.jvmTrustOptions(trustStore));
   }
 
   @Override

@@ -2,6 +2,10 @@ package dev.gcpwif.webhook.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.testsupport.CloudSdk;
+import dev.gcpwif.testsupport.FakeCloudStorage;
+import dev.gcpwif.testsupport.FakeGoogle;
+import dev.gcpwif.testsupport.RecordedCall;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.core.Names;
 import dev.gcpwif.webhook.mutation.core.WebhookSettings;
@@ -11,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,23 +42,29 @@ class RealCloudSdkTest {
       "projects/123456789012/locations/global/workloadIdentityPools/on-prem/providers/cluster-a";
   private static final String EMAIL = "storage-reader@my-project.iam.gserviceaccount.com";
   private static final String SUBJECT_TOKEN = fakeJwt();
+  private static final String STS_TOKEN = "sts-federated-token-0123456789";
+  private static final String IAM_TOKEN = "ya29.iam-impersonated-token-abcdef";
 
   @TempDir Path home;
   private FakeGoogle google;
+  private FakeCloudStorage storage;
+  private Path caFile;
   private CloudSdk sdk;
   private Path mount;
 
   @BeforeEach
   void startFakeGoogle() throws Exception {
-    google = new FakeGoogle(home);
+    google = FakeGoogle.builder().tokens(n -> STS_TOKEN, n -> IAM_TOKEN).start();
+    storage = new FakeCloudStorage(google.ca());
+    caFile = google.ca().writePem(home.resolve("fake-google-ca.pem"));
     sdk = new CloudSdk(home);
     mount = Files.createDirectories(home.resolve("volume"));
     Files.writeString(home.resolve(".boto"), String.join("\n",
         "[Credentials]",
         "gs_json_host = 127.0.0.1",
-        "gs_json_port = " + google.port(),
+        "gs_json_port = " + storage.port(),
         "[Boto]",
-        "ca_certificates_file = " + google.caFile(),
+        "ca_certificates_file = " + caFile,
         "[GSUtil]",
         "state_dir = " + home.resolve(".gsutil"),
         "software_update_check_period = 0",
@@ -64,6 +73,7 @@ class RealCloudSdkTest {
 
   @AfterEach
   void stopFakeGoogle() throws Exception {
+    storage.close();
     google.close();
   }
 
@@ -71,64 +81,66 @@ class RealCloudSdkTest {
   void gcloudPrintsTheImpersonatedToken() throws Exception {
     Map<String, String> env = injectedEnvironment(serviceAccount(EMAIL));
 
-    CloudSdk.Result result = sdk.run(env, SDK_TIMEOUT,
-        List.of(CloudSdk.executable("gcloud"), "auth", "print-access-token"));
+    CloudSdk.Result result = sdk.run(List.of(CloudSdk.executable("gcloud"), "auth", "print-access-token"), env,
+        SDK_TIMEOUT);
 
     assertThat(result.exitCode()).as(result.stderr()).isZero();
-    assertThat(result.stdout().strip()).isEqualTo(FakeGoogle.IAM_TOKEN);
+    assertThat(result.stdout().strip()).isEqualTo(IAM_TOKEN);
     assertStsExchangedTheProjectedToken();
-    assertImpersonated(EMAIL, FakeGoogle.STS_TOKEN);
+    assertImpersonated(EMAIL, STS_TOKEN);
   }
 
   @Test
   void gcloudUsesTheFederatedTokenDirectlyWithoutAnEmail() throws Exception {
     Map<String, String> env = injectedEnvironment(serviceAccount(null));
 
-    CloudSdk.Result result = sdk.run(env, SDK_TIMEOUT,
-        List.of(CloudSdk.executable("gcloud"), "auth", "print-access-token"));
+    CloudSdk.Result result = sdk.run(List.of(CloudSdk.executable("gcloud"), "auth", "print-access-token"), env,
+        SDK_TIMEOUT);
 
     assertThat(result.exitCode()).as(result.stderr()).isZero();
-    assertThat(result.stdout().strip()).isEqualTo(FakeGoogle.STS_TOKEN);
+    assertThat(result.stdout().strip()).isEqualTo(STS_TOKEN);
     assertStsExchangedTheProjectedToken();
     assertThat(google.requestsTo("/v1/projects/")).isEmpty();
     assertThat(google.requestsTo("/v1/introspect")).isNotEmpty().allSatisfy(r ->
-        assertThat(form(FakeGoogle.body(r)).get("token")).isEqualTo(FakeGoogle.STS_TOKEN));
+        assertThat(RecordedCall.of(r).form().get("token")).isEqualTo(STS_TOKEN));
   }
 
   @Test
   void gsutilListsABucketWithTheImpersonatedToken() throws Exception {
     Map<String, String> env = injectedEnvironment(serviceAccount(EMAIL));
 
-    CloudSdk.Result result = sdk.run(env, SDK_TIMEOUT,
-        List.of(CloudSdk.executable("gsutil"), "ls", "gs://team-bucket"));
+    CloudSdk.Result result = sdk.run(List.of(CloudSdk.executable("gsutil"), "ls", "gs://team-bucket"), env,
+        SDK_TIMEOUT);
 
     assertThat(result.exitCode()).as(result.stderr()).isZero();
     assertThat(result.stdout()).contains("gs://team-bucket/hello.txt");
     assertStsExchangedTheProjectedToken();
-    assertImpersonated(EMAIL, FakeGoogle.STS_TOKEN);
-    assertThat(google.requestsTo("/storage/v1/b/team-bucket/o"))
-        .isNotEmpty()
-        .allSatisfy(r -> assertThat(r.getHeaders().get("Authorization")).isEqualTo("Bearer " + FakeGoogle.IAM_TOKEN));
+    assertImpersonated(EMAIL, STS_TOKEN);
+    assertThat(storage.listings()).isNotEmpty().allSatisfy(call -> {
+      assertThat(call.path()).isEqualTo("/storage/v1/b/team-bucket/o");
+      assertThat(call.authorization()).isEqualTo("Bearer " + IAM_TOKEN);
+    });
   }
 
   @Test
   void gsutilUsesTheFederatedTokenDirectlyWithoutAnEmail() throws Exception {
     Map<String, String> env = injectedEnvironment(serviceAccount(null));
 
-    CloudSdk.Result result = sdk.run(env, SDK_TIMEOUT,
-        List.of(CloudSdk.executable("gsutil"), "ls", "gs://team-bucket"));
+    CloudSdk.Result result = sdk.run(List.of(CloudSdk.executable("gsutil"), "ls", "gs://team-bucket"), env,
+        SDK_TIMEOUT);
 
     assertThat(result.exitCode()).as(result.stderr()).isZero();
     assertThat(result.stdout()).contains("gs://team-bucket/hello.txt");
-    assertThat(google.requestsTo("/storage/v1/b/team-bucket/o"))
-        .isNotEmpty()
-        .allSatisfy(r -> assertThat(r.getHeaders().get("Authorization")).isEqualTo("Bearer " + FakeGoogle.STS_TOKEN));
+    assertThat(storage.listings()).isNotEmpty().allSatisfy(call -> {
+      assertThat(call.path()).isEqualTo("/storage/v1/b/team-bucket/o");
+      assertThat(call.authorization()).isEqualTo("Bearer " + STS_TOKEN);
+    });
   }
 
   private void assertStsExchangedTheProjectedToken() {
     List<RecordedRequest> exchanges = google.requestsTo("/v1/token");
     assertThat(exchanges).isNotEmpty();
-    Map<String, String> form = form(FakeGoogle.body(exchanges.get(0)));
+    Map<String, String> form = RecordedCall.of(exchanges.get(0)).form();
     assertThat(form.get("subject_token")).isEqualTo(SUBJECT_TOKEN);
     assertThat(form.get("audience")).isEqualTo("//iam.googleapis.com/" + PROVIDER);
     assertThat(form.get("subject_token_type")).isEqualTo("urn:ietf:params:oauth:token-type:jwt");
@@ -156,14 +168,14 @@ class RealCloudSdkTest {
     assertThat(config).isNotNull();
     assertThat(boto).isNotNull();
 
-    String testConfig = replaceExactly(config, "https://sts.googleapis.com/v1/token", google.baseUrl() + "/v1/token");
+    String testConfig = replaceExactly(config, "https://sts.googleapis.com/v1/token", google.stsUrl() + "/v1/token");
     // Without impersonation gcloud names the account by asking STS to introspect the federated token.
     if (config.contains("token_info_url")) {
       testConfig = replaceExactly(testConfig, "https://sts.googleapis.com/v1/introspect",
-          google.baseUrl() + "/v1/introspect");
+          google.stsUrl() + "/v1/introspect");
     }
     if (config.contains("iamcredentials")) {
-      testConfig = replaceExactly(testConfig, "https://iamcredentials.googleapis.com", google.baseUrl());
+      testConfig = replaceExactly(testConfig, "https://iamcredentials.googleapis.com", google.iamUrl());
     }
     Files.writeString(mount.resolve(Names.TOKEN_FILE), SUBJECT_TOKEN);
     Files.writeString(mount.resolve(Names.CREDENTIALS_FILE), inMount(testConfig));
@@ -174,14 +186,14 @@ class RealCloudSdkTest {
       assertThat(m.getMountPath()).isEqualTo(Names.MOUNT_PATH);
       assertThat(m.getReadOnly()).isTrue();
     });
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>(CloudSdk.NO_METADATA_SERVER);
     for (EnvVar var : container.getEnv()) {
       env.put(var.getName(), inMount(var.getValue()));
     }
     assertThat(env).containsKeys("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", "BOTO_PATH");
-    env.put("CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", google.caFile().toString());
+    env.put("CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", caFile.toString());
     // gsutil's google-auth fetches tokens through requests, which trusts REQUESTS_CA_BUNDLE, not the boto CA file.
-    env.put("REQUESTS_CA_BUNDLE", google.caFile().toString());
+    env.put("REQUESTS_CA_BUNDLE", caFile.toString());
     env.put("GOOGLE_API_USE_CLIENT_CERTIFICATE", "false");
     return env;
   }
@@ -211,16 +223,6 @@ class RealCloudSdkTest {
     }
     return new ServiceAccountBuilder().withNewMetadata().withName("app").withNamespace("team-a")
         .withAnnotations(annotations).endMetadata().build();
-  }
-
-  private static Map<String, String> form(String body) {
-    Map<String, String> form = new HashMap<>();
-    for (String pair : body.split("&")) {
-      String[] kv = pair.split("=", 2);
-      form.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
-          kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
-    }
-    return form;
   }
 
   private static String fakeJwt() {

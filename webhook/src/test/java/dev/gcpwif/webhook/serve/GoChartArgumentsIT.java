@@ -2,20 +2,19 @@ package dev.gcpwif.webhook.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.testsupport.Ports;
+import dev.gcpwif.webhook.testing.ServeProcess;
 import dev.gcpwif.webhook.testing.TestTls;
-import dev.gcpwif.webhook.testing.TestTls.KeyKind;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,15 +52,12 @@ class GoChartArgumentsIT {
   KubernetesClient client;
   @TempDir Path dir;
   private final TestTls tls = new TestTls();
-  private Process webhook;
+  private ServeProcess webhook;
 
   @AfterEach
   void stopWebhook() throws Exception {
     if (webhook != null) {
-      webhook.destroy();
-      if (!webhook.waitFor(20, TimeUnit.SECONDS)) {
-        webhook.destroyForcibly();
-      }
+      webhook.close();
     }
   }
 
@@ -71,17 +67,19 @@ class GoChartArgumentsIT {
         .withName("billing").withNamespace("payments").addToAnnotations("cloud.google.com/workload-identity-provider",
             "projects/123456789/locations/global/workloadIdentityPools/onprem/providers/cluster-a")
         .endMetadata().build()).create();
-    int httpsPort = freePort();
-    int healthPort = freePort();
-    int metricsPort = freePort();
+    int healthPort = Ports.free();
+    int metricsPort = Ports.free();
     List<String> goArgs = onLoopback(GO_CHART_DEFAULT_ARGS, List.of(healthPort, metricsPort));
-    start(httpsPort, goArgs);
+    // What the Go binary finds without flags (its serving pair in a fixed directory, the in-cluster API server),
+    // serve is told (ServeProcess); and a loopback HTTPS port for this machine.
+    webhook = ServeProcess.start(tls, client.getMasterUrl().toString(), dir, List.of(), Map.of(), goArgs);
+    int httpsPort = webhook.port;
     OkHttpClient https = tls.client();
     OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
     String base = "https://localhost:" + httpsPort;
     String health = "http://127.0.0.1:" + healthPort;
     String metrics = "http://127.0.0.1:" + metricsPort;
-    awaitReady(http, health + "/readyz");
+    webhook.awaitReady(() -> get(http, health + "/readyz").startsWith("200"));
 
     String review = WebhookServerTest.resource("pod-create-from-replicaset.json");
     JsonNode onGoPath = admit(https, base + "/mutate-v1-pod", review);
@@ -101,13 +99,13 @@ class GoChartArgumentsIT {
     assertThat(get(http, health + "/metrics")).startsWith("404");
     assertThat(get(http, metrics + "/readyz")).startsWith("404");
     assertThat(status(http, metrics + "/mutate-v1-pod", review)).isEqualTo(404);
-    assertThat(log()).doesNotContain("warning:").contains("listening on http://127.0.0.1:" + metricsPort)
+    assertThat(webhook.log()).doesNotContain("warning:").contains("listening on http://127.0.0.1:" + metricsPort)
         .contains("listening on http://127.0.0.1:" + healthPort);
 
     // SIGTERM, as the kubelet sends it: every listener is released and serve ends its shutdown.
-    webhook.destroy();
-    assertThat(webhook.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s; log:\n%s", log()).isTrue();
-    assertThat(log()).contains("stopped").doesNotContain("did not finish").doesNotContain("stopping http://");
+    webhook.process.destroy();
+    assertThat(webhook.process.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s; log:\n%s", webhook.log()).isTrue();
+    assertThat(webhook.log()).contains("stopped").doesNotContain("did not finish").doesNotContain("stopping http://");
   }
 
   /**
@@ -128,45 +126,6 @@ class GoChartArgumentsIT {
     return rewritten;
   }
 
-  private void start(int httpsPort, List<String> goArgs) throws IOException {
-    TestTls.write(tls.leaf(KeyKind.EC_PKCS8, "webhook"), KeyKind.EC_PKCS8, dir.resolve("tls.crt"),
-        dir.resolve("tls.key"));
-    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: mock, user: {token: not-a-real-token}}]
-        contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: default}}]
-        current-context: mock
-        """.formatted(client.getMasterUrl()));
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", Path.of("target/webhook.jar").toAbsolutePath().toString(), "serve"));
-    command.addAll(goArgs);
-    // What the Go binary finds without flags (its serving pair in a fixed directory, the in-cluster API server),
-    // serve is told; and a loopback HTTPS port for this machine.
-    command.addAll(List.of("--address=127.0.0.1", "--port=" + httpsPort, "--tls-cert-file=" + dir.resolve("tls.crt"),
-        "--tls-key-file=" + dir.resolve("tls.key"), "--kubeconfig=" + kubeconfig, "--shutdown-delay=0s",
-        "--shutdown-grace=2s"));
-    webhook = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("webhook.log").toFile())
-        .start();
-  }
-
-  private void awaitReady(OkHttpClient http, String readyz) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      assertThat(webhook.isAlive()).as("webhook alive; log:\n%s", log()).isTrue();
-      try {
-        if (get(http, readyz).startsWith("200")) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      assertThat(System.nanoTime()).as("ready within 60 s; log:\n%s", log()).isLessThan(deadline);
-      Thread.sleep(200);
-    }
-  }
-
   private static JsonNode admit(OkHttpClient client, String url, String review) throws IOException {
     try (Response response = client.newCall(new Request.Builder().url(url)
         .post(RequestBody.create(review.getBytes(StandardCharsets.UTF_8), JSON_TYPE)).build()).execute()) {
@@ -185,20 +144,6 @@ class GoChartArgumentsIT {
   private static String get(OkHttpClient client, String url) throws IOException {
     try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
       return response.code() + " " + response.body().string();
-    }
-  }
-
-  private String log() {
-    try {
-      return Files.readString(dir.resolve("webhook.log"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0)) {
-      return probe.getLocalPort();
     }
   }
 }

@@ -2,11 +2,12 @@ package dev.gcpwif.webhook.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.testsupport.ProcStatus;
 import dev.gcpwif.webhook.admission.MutationSizeBound;
 import dev.gcpwif.webhook.mutation.PodMutator;
 import dev.gcpwif.webhook.mutation.core.WebhookSettings;
+import dev.gcpwif.webhook.testing.ServeProcess;
 import dev.gcpwif.webhook.testing.TestTls;
-import dev.gcpwif.webhook.testing.TestTls.KeyKind;
 import dev.gcpwif.webhook.testing.WebhookImage;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -16,9 +17,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.zjsonpatch.JsonPatch;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,48 +70,22 @@ class LargePodAdmissionIT {
   KubernetesClient client;
   @TempDir Path dir;
   private final TestTls tls = new TestTls();
-  private Process webhook;
+  private ServeProcess webhook;
   private OkHttpClient http;
   private String base;
 
   @BeforeEach
   void startWebhook() throws Exception {
     client.serviceAccounts().inNamespace("big").resource(serviceAccount()).create();
-    TestTls.write(tls.leaf(KeyKind.EC_PKCS8, "webhook"), KeyKind.EC_PKCS8, dir.resolve("tls.crt"),
-        dir.resolve("tls.key"));
-    int port;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      port = probe.getLocalPort();
-    }
-    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: mock, user: {token: not-a-real-token}}]
-        contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: default}}]
-        current-context: mock
-        """.formatted(client.getMasterUrl()));
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     // The container's memory as the JVM would see it, then the image's own flags.
-    command.add("-XX:MaxRAM=" + LIMIT_MIB + "m");
-    command.addAll(WebhookImage.jvmFlags());
-    command.addAll(List.of("-jar", Path.of("target/webhook.jar").toAbsolutePath().toString(), "serve",
-        "--address=127.0.0.1", "--port=" + port, "--tls-cert-file=" + dir.resolve("tls.crt"),
-        "--tls-key-file=" + dir.resolve("tls.key"), "--kubeconfig=" + kubeconfig, "--shutdown-delay=0s",
-        "--shutdown-grace=2s"));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("webhook.log").toFile());
-    builder.environment().putAll(WebhookImage.environment());
-    webhook = builder.start();
+    List<String> jvm = new ArrayList<>(List.of("-XX:MaxRAM=" + LIMIT_MIB + "m"));
+    jvm.addAll(WebhookImage.jvmFlags());
+    webhook = ServeProcess.start(tls, client.getMasterUrl().toString(), dir, jvm, WebhookImage.environment(),
+        List.of());
     http = tls.client().newBuilder().callTimeout(Duration.ofSeconds(120)).readTimeout(Duration.ofSeconds(120))
         .build();
-    base = "https://localhost:" + port;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!answers("/readyz")) {
-      assertThat(webhook.isAlive()).as("webhook alive; log:\n%s", log()).isTrue();
-      assertThat(System.nanoTime()).as("webhook ready within 60 s; log:\n%s", log()).isLessThan(deadline);
-      Thread.sleep(200);
-    }
+    base = "https://localhost:" + webhook.port;
+    webhook.awaitReady(() -> answers("/readyz"));
   }
 
   @AfterEach
@@ -121,10 +94,7 @@ class LargePodAdmissionIT {
       http.connectionPool().evictAll();
     }
     if (webhook != null) {
-      webhook.destroy();
-      if (!webhook.waitFor(20, TimeUnit.SECONDS)) {
-        webhook.destroyForcibly();
-      }
+      webhook.close();
     }
   }
 
@@ -153,8 +123,8 @@ class LargePodAdmissionIT {
     Answer answer = post(small.json());
     checkPatch(small, answer);
     assertThat(answers("/healthz")).isTrue();
-    assertThat(webhook.isAlive()).as("webhook process alive; log:\n%s", log()).isTrue();
-    long peakRssKib = peakRssKib(webhook.pid());
+    assertThat(webhook.process.isAlive()).as("webhook process alive; log:\n%s", webhook.logTail()).isTrue();
+    long peakRssKib = ProcStatus.peakRssKib(webhook.process.pid());
     note(report, "webhook JVM peak RSS (VmHWM) " + peakRssKib / 1024 + " MiB; flags " + WebhookImage.jvmFlags() + " "
         + WebhookImage.environment());
     System.out.println("LargePodAdmissionIT:\n  " + String.join("\n  ", report));
@@ -174,7 +144,7 @@ class LargePodAdmissionIT {
     long started = System.nanoTime();
     Answer answer = post(review.json());
     Duration took = Duration.ofNanos(System.nanoTime() - started);
-    assertThat(webhook.isAlive()).as("webhook alive after the wide pod; log:\n%s", log()).isTrue();
+    assertThat(webhook.process.isAlive()).as("webhook alive after the wide pod; log:\n%s", webhook.logTail()).isTrue();
     assertThat(answer.status()).as("wide pod: HTTP status; body %s", answer.abbreviated()).isEqualTo(200);
     JsonNode response = JSON.readTree(answer.body()).path("response");
     assertThat(response.path("allowed").asBoolean()).isFalse();
@@ -221,7 +191,7 @@ class LargePodAdmissionIT {
           admitted++;
         }
       }
-      assertThat(webhook.isAlive()).as("webhook alive after %d concurrent reviews; log:\n%s", parallel, log())
+      assertThat(webhook.process.isAlive()).as("webhook alive after %d concurrent reviews; log:\n%s", parallel, webhook.logTail())
           .isTrue();
       assertThat(admitted).as("concurrent reviews admitted").isPositive();
       note(report, String.format("%d concurrent reviews of %,d bytes: %d admitted, %d busy (503), %d ms", parallel,
@@ -247,12 +217,12 @@ class LargePodAdmissionIT {
     try {
       answer = post(review.json());
     } catch (IOException e) {
-      webhook.waitFor(5, TimeUnit.SECONDS);
+      webhook.process.waitFor(5, TimeUnit.SECONDS);
       throw new AssertionError(shape + ": " + count + " entries, no answer (" + e + "); webhook "
-          + (webhook.isAlive() ? "still running" : "exited with status " + webhook.exitValue()) + "; log:\n" + log(), e);
+          + (webhook.process.isAlive() ? "still running" : "exited with status " + webhook.process.exitValue()) + "; log:\n" + webhook.logTail(), e);
     }
     Duration took = Duration.ofNanos(System.nanoTime() - started);
-    assertThat(webhook.isAlive()).as("webhook alive after %s; log:\n%s", shape, log()).isTrue();
+    assertThat(webhook.process.isAlive()).as("webhook alive after %s; log:\n%s", shape, webhook.logTail()).isTrue();
     assertThat(answer.status()).as("%s: HTTP status; body %s", shape, answer.abbreviated()).isEqualTo(200);
     int operations = checkPatch(review, answer);
     note(report, String.format("%s: %,d (review %,d bytes) answered in %d ms, %,d patch operations, response %,d bytes",
@@ -371,23 +341,5 @@ class LargePodAdmissionIT {
         .withAnnotations(Map.of("cloud.google.com/workload-identity-provider", PROVIDER,
             "cloud.google.com/service-account-email", "wide@my-project.iam.gserviceaccount.com"))
         .endMetadata().build();
-  }
-
-  private String log() {
-    try {
-      String text = Files.readString(dir.resolve("webhook.log"));
-      return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
-    } catch (IOException e) {
-      return "(no log: " + e.getMessage() + ")";
-    }
-  }
-
-  private static long peakRssKib(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    }
-    throw new IllegalStateException("no VmHWM for pid " + pid);
   }
 }

@@ -2,13 +2,12 @@ package dev.gcpwif.webhook.mutation.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gcpwif.webhook.sdk.CloudSdk;
+import dev.gcpwif.testsupport.CloudSdk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +26,7 @@ class ExternalAccountConfigTest {
         "workload-identity-pools", "create-cred-config", PROVIDER, "--credential-source-file=" + TOKEN_FILE,
         "--output-file=" + output));
     command.addAll(List.of(extraFlags));
-    CloudSdk.Result result = new CloudSdk(home).run(Map.of(), Duration.ofSeconds(60), command);
+    CloudSdk.Result result = new CloudSdk(home).run(command, CloudSdk.NO_METADATA_SERVER, Duration.ofSeconds(60));
     assertThat(result.exitCode()).as(result.stderr()).isZero();
     return Files.readString(output);
   }

@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.e2e;
+package dev.gcpwif.testsupport;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -16,8 +16,8 @@ import mockwebserver3.RecordedRequest;
  * Authorization header of every {@code GET /storage/v1/b/BUCKET/o}. Plain http for gcloud (its endpoint override
  * takes a URL), https for gsutil (its JSON API hard-codes https).
  */
-final class FakeCloudStorage implements AutoCloseable {
-  static final String OBJECT_NAME = "hello.txt";
+public final class FakeCloudStorage implements AutoCloseable {
+  public static final String OBJECT_NAME = "hello.txt";
   private static final Pattern LIST_OBJECTS = Pattern.compile("/storage/v1/b/([^/]+)/o");
 
   private final MockWebServer server = new MockWebServer();
@@ -25,7 +25,7 @@ final class FakeCloudStorage implements AutoCloseable {
   private final List<RecordedCall> others = new CopyOnWriteArrayList<>();
   private final boolean https;
 
-  FakeCloudStorage(TestCa caForHttpsOrNull) throws IOException {
+  public FakeCloudStorage(TestCa caForHttpsOrNull) throws IOException {
     this.https = caForHttpsOrNull != null;
     if (https) {
       server.useHttps(caForHttpsOrNull.serverSocketFactory());
@@ -39,33 +39,37 @@ final class FakeCloudStorage implements AutoCloseable {
     server.start(InetAddress.getLoopbackAddress(), 0);
   }
 
-  int port() {
+  public int port() {
     return server.getPort();
   }
 
   /** For {@code CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE}. */
-  String jsonApiEndpoint() {
+  public String jsonApiEndpoint() {
     return (https ? "https" : "http") + "://127.0.0.1:" + server.getPort() + "/storage/v1/";
   }
 
   /** For a library client: the listing URL of {@code bucket}. */
-  String listUrl(String bucket) {
+  public String listUrl(String bucket) {
     return jsonApiEndpoint() + "b/" + bucket + "/o";
   }
 
+  /** The object listings received, in order. */
+  public List<RecordedCall> listings() {
+    return List.copyOf(listings);
+  }
+
   /** The Authorization headers of the object listings received, in order. */
-  List<String> listingAuthorizations() {
+  public List<String> listingAuthorizations() {
     return listings.stream().map(RecordedCall::authorization).toList();
   }
 
-  List<RecordedCall> otherCalls() {
+  public List<RecordedCall> otherCalls() {
     return List.copyOf(others);
   }
 
   private MockResponse answer(RecordedRequest request) {
     String path = request.getUrl().encodedPath();
-    RecordedCall call = new RecordedCall(request.getMethod(), path, request.getUrl().query(),
-        request.getHeaders().get("Authorization"), java.util.Map.of(), "");
+    RecordedCall call = RecordedCall.of(request);
     Matcher list = LIST_OBJECTS.matcher(path);
     if ("GET".equals(request.getMethod()) && list.matches()) {
       listings.add(call);

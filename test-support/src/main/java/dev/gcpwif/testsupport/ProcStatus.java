@@ -1,4 +1,4 @@
-package dev.gcpwif.sidecar.testing;
+package dev.gcpwif.testsupport;
 
 import java.io.IOException;
 import java.nio.file.Files;

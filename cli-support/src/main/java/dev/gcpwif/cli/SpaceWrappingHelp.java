@@ -1,4 +1,4 @@
-package dev.gcpwif.webhook.cli;
+package dev.gcpwif.cli;
 
 import java.util.ArrayList;
 import java.util.Arrays;
