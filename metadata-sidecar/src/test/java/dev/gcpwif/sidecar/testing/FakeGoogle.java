@@ -3,7 +3,7 @@ package dev.gcpwif.sidecar.testing;
 import com.google.auth.http.HttpTransportFactory;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.gcpwif.sidecar.upstream.JdkHttpTransport;
+import dev.gcpwif.sidecar.upstream.UrlConnectionTransport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -111,8 +111,7 @@ public final class FakeGoogle implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-    JdkHttpTransport transport = new JdkHttpTransport(
-        JdkHttpTransport.clientBuilder(timeout).sslContext(tls).build(), timeout, route);
+    UrlConnectionTransport transport = new UrlConnectionTransport(timeout, tls.getSocketFactory(), route);
     return () -> transport;
   }
 
