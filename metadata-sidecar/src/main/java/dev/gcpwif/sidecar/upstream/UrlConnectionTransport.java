@@ -3,6 +3,7 @@ package dev.gcpwif.sidecar.upstream;
 import com.google.api.client.http.HttpTransport;
 import com.google.api.client.http.LowLevelHttpRequest;
 import com.google.api.client.http.LowLevelHttpResponse;
+import dev.gcpwif.sidecar.concurrent.DaemonThreads;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,8 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
@@ -33,8 +34,9 @@ import javax.net.ssl.SSLSocketFactory;
  * <p>{@code HttpURLConnection} rather than {@code java.net.http}: the JDK client keeps a selector thread and a worker
  * pool alive for as long as the client exists and loads its own reactive TLS stack, for a handful of small requests
  * an hour (BENCHMARKS.md, issue 14). The connect and read timeouts bound each step; a call still running at the
- * deadline (an answer trickling in a byte at a time) is cut by closing its connection from the JDK's shared delay
- * thread, which the sidecar's thread pool already keeps alive.
+ * deadline (an answer trickling in a byte at a time) is cut by closing its connection from an {@code upstream-deadline}
+ * thread that exists only while calls are running (the JDK's shared CompletableFuture delay thread, once started,
+ * stays for the life of the JVM).
  */
 public final class UrlConnectionTransport extends HttpTransport {
   // HttpURLConnection sets these itself (and silently drops some of them as request headers).
@@ -46,7 +48,7 @@ public final class UrlConnectionTransport extends HttpTransport {
   private final Duration timeout;
   private final UnaryOperator<URI> route;
   private final SSLSocketFactory tls;
-  private final Executor atDeadline;
+  private final ScheduledThreadPoolExecutor deadlines;
 
   /**
    * @param tls the TLS socket factory, or null for the JVM's default (its trust store, javax.net.ssl properties)
@@ -57,7 +59,10 @@ public final class UrlConnectionTransport extends HttpTransport {
     this.timeout = timeout;
     this.route = route;
     this.tls = tls;
-    this.atDeadline = CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    this.deadlines = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("upstream-deadline"));
+    deadlines.setRemoveOnCancelPolicy(true); // a finished call's cut leaves the queue at once, and the thread can go
+    deadlines.setKeepAliveTime(1, TimeUnit.SECONDS);
+    deadlines.allowCoreThreadTimeOut(true);
   }
 
   @Override
@@ -117,12 +122,12 @@ public final class UrlConnectionTransport extends HttpTransport {
       }
       AtomicBoolean finished = new AtomicBoolean();
       AtomicBoolean cut = new AtomicBoolean();
-      atDeadline.execute(() -> {
+      ScheduledFuture<?> deadline = deadlines.schedule(() -> {
         if (!finished.get()) {
           cut.set(true);
           connection.disconnect(); // closes the socket: a read blocked on it fails at once
         }
-      });
+      }, timeout.toMillis(), TimeUnit.MILLISECONDS);
       try {
         if (getStreamingContent() != null) {
           connection.setDoOutput(true);
@@ -152,6 +157,7 @@ public final class UrlConnectionTransport extends HttpTransport {
         throw new java.net.SocketException("connection to " + host + " failed: " + e.getMessage());
       } finally {
         finished.set(true);
+        deadline.cancel(false);
       }
     }
 
