@@ -17,7 +17,7 @@ import dev.gcpwif.sidecar.token.TokenService;
 import dev.gcpwif.sidecar.upstream.FailureDescription;
 import dev.gcpwif.sidecar.upstream.GoogleAccessTokens;
 import dev.gcpwif.sidecar.upstream.GoogleIdTokens;
-import dev.gcpwif.sidecar.upstream.JdkHttpTransport;
+import dev.gcpwif.sidecar.upstream.UrlConnectionTransport;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -44,8 +44,7 @@ public final class Sidecar implements AutoCloseable {
 
   /** Production wiring: Google's real endpoints, bounded by the configured timeout. */
   public static Sidecar start(SidecarSettings settings) throws ConfigException {
-    JdkHttpTransport transport = new JdkHttpTransport(
-        JdkHttpTransport.clientBuilder(settings.upstreamTimeout()).build(), settings.upstreamTimeout(), uri -> uri);
+    UrlConnectionTransport transport = new UrlConnectionTransport(settings.upstreamTimeout(), null, uri -> uri);
     return start(settings, () -> transport, Clock.systemUTC(), RefreshPolicy.defaults());
   }
 

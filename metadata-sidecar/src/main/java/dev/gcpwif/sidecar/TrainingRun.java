@@ -6,10 +6,8 @@ import dev.gcpwif.sidecar.config.SidecarSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,21 +67,14 @@ final class TrainingRun {
       }
       List<String> unexpected = new ArrayList<>();
       try (sidecar) {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         for (Expectation expected : REQUESTS) {
-          HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.port() + expected.path()))
-              .timeout(Duration.ofSeconds(20)).method(expected.method(), HttpRequest.BodyPublishers.noBody());
-          if (expected.flavor()) {
-            request.header("Metadata-Flavor", "Google");
-          }
-          int status = client.send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+          int status = status(sidecar.port(), expected.method(), expected.path(), expected.flavor());
           if (status != expected.status()) {
             unexpected.add(expected.method() + " " + expected.path() + " -> " + status + ", expected " + expected.status());
           }
         }
         if (sidecar.healthPort().isPresent()) {
-          int status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.healthPort().getAsInt()
-              + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+          int status = status(sidecar.healthPort().getAsInt(), "GET", "/healthz", false);
           if (status != 200) {
             unexpected.add("GET /healthz on the probe port -> " + status + ", expected 200");
           }
@@ -99,6 +90,29 @@ final class TrainingRun {
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
       }
+    }
+  }
+
+  /** The same JDK HTTP stack as the sidecar's calls to Google (UrlConnectionTransport), so its classes are archived. */
+  private static int status(int port, String method, String path, boolean flavor) throws IOException {
+    HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+    connection.setConnectTimeout(5_000);
+    connection.setReadTimeout(20_000);
+    connection.setInstanceFollowRedirects(false);
+    connection.setRequestMethod(method);
+    if (flavor) {
+      connection.setRequestProperty("Metadata-Flavor", "Google");
+    }
+    try {
+      int status = connection.getResponseCode();
+      try (java.io.InputStream body = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+        if (body != null) {
+          body.readAllBytes();
+        }
+      }
+      return status;
+    } finally {
+      connection.disconnect();
     }
   }
 

@@ -30,7 +30,7 @@ public final class FailureDescription {
       }
       if (cause instanceof SocketTimeoutException || cause instanceof java.net.SocketException
           || cause instanceof SSLException) {
-        // JdkHttpTransport's messages name the Google host and what went wrong
+        // UrlConnectionTransport's messages name the Google host and what went wrong
         return clip(cause.getMessage());
       }
       if (cause instanceof UnknownHostException) {

@@ -1,7 +1,7 @@
 package dev.gcpwif.sidecar.testing;
 
 import com.google.auth.http.HttpTransportFactory;
-import dev.gcpwif.sidecar.upstream.JdkHttpTransport;
+import dev.gcpwif.sidecar.upstream.UrlConnectionTransport;
 import dev.gcpwif.testsupport.FakeGoogle;
 import java.net.URI;
 import java.time.Duration;
@@ -22,8 +22,8 @@ public final class FakeGoogleTransport {
   }
 
   private static HttpTransportFactory transport(FakeGoogle google, Duration timeout, UnaryOperator<URI> route) {
-    JdkHttpTransport transport = new JdkHttpTransport(
-        JdkHttpTransport.clientBuilder(timeout).sslContext(google.ca().clientContext()).build(), timeout, route);
+    UrlConnectionTransport transport =
+        new UrlConnectionTransport(timeout, google.ca().clientContext().getSocketFactory(), route);
     return () -> transport;
   }
 }

@@ -49,13 +49,13 @@ public final class SidecarOptions {
 
   @Option(names = "--sidecar-memory-request", paramLabel = "QUANTITY",
       defaultValue = "${env:WEBHOOK_SIDECAR_MEMORY_REQUEST:-80Mi}",
-      description = "Memory request of the sidecar; its JVM measured 67-71 MiB resident "
+      description = "Memory request of the sidecar; its JVM measured 64-68 MiB resident "
           + "(env WEBHOOK_SIDECAR_MEMORY_REQUEST; default: ${DEFAULT-VALUE}).")
   String memoryRequest;
 
   @Option(names = "--sidecar-memory-limit", paramLabel = "QUANTITY",
       defaultValue = "${env:WEBHOOK_SIDECAR_MEMORY_LIMIT:-128Mi}",
-      description = "Memory limit of the sidecar, or none; its JVM peaked at 76-81 MiB under 1,000 concurrent clients "
+      description = "Memory limit of the sidecar, or none; its JVM peaked at 72-74 MiB under 1,000 concurrent clients "
           + "(env WEBHOOK_SIDECAR_MEMORY_LIMIT; default: ${DEFAULT-VALUE}).")
   String memoryLimit;
 

@@ -68,11 +68,12 @@ public record SidecarSettings(
 
   /**
    * Defaults sized for the image's JVM flags (metadata-sidecar/jvm.options; BENCHMARKS.md "Issue 14"): the 80Mi request
-   * covers the steady resident set (67-68 MiB idle, 70-71 MiB after 100,000 cached token requests, with the CDS
-   * archive). The 128Mi limit is more than 1.5 times the highest peak measured (76-81 MiB after 1,000 concurrent
-   * clients on an empty cache, at most 256 connections open, waiting clients holding no thread) and stays above that
-   * peak plus everything the capped areas could still add: the whole 16 MiB heap, the code cache from 4.6 to 12 MiB,
-   * 4 MiB of direct buffers, i.e. 108 MiB. Metaspace (4 MiB with the archive, 15 MiB without, of its 48 MiB cap) holds
+   * covers the steady resident set (64-65 MiB idle, 67-68 MiB after 100,000 cached token requests, with the CDS
+   * archive; 1-2 MiB more with the JDK's whole default trust store). The 128Mi limit is more than 1.5 times the highest
+   * peak measured (72-74 MiB after 1,000 concurrent clients on an empty cache, at most 256 connections open, waiting
+   * clients holding no thread; 76 MiB allowing for the default trust store) and stays above that peak plus everything
+   * the capped areas could still add: the whole 16 MiB heap, the code cache from 4.3 to 12 MiB, 4 MiB of direct
+   * buffers, i.e. 104 MiB. Metaspace (4 MiB with the archive, 15 MiB without, of its 48 MiB cap) holds
    * a fixed set of classes. No CPU limit: throttling would slow the start app containers wait for.
    */
   public static SidecarSettings defaults() {
