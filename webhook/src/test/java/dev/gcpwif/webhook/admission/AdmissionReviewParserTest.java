@@ -87,6 +87,35 @@ class AdmissionReviewParserTest {
   }
 
   @Test
+  void podBoundApartFromTheReviewEqualsThePodFabric8BindsWithTheReview() throws Exception {
+    // Unknown fields in the request and in the pod: kept in additionalProperties on either path.
+    String text = AdmissionHandlerTest.resource("pod-create-from-replicaset.json")
+        .replace("\"request\": {", "\"request\": {\"futureRequestField\":1,")
+        .replace("\"spec\": {", "\"spec\": {\"futurePodField\":{\"a\":[1]},");
+    assertThat(text).contains("futureRequestField");
+    assertThat(text).contains("futurePodField");
+
+    AdmissionReview parsed = parser.parse(text);
+    AdmissionReview general = new KubernetesSerialization().unmarshal(text, AdmissionReview.class);
+
+    assertThat(parsed).isEqualTo(general);
+    assertThat(((Pod) parsed.getRequest().getObject()).getSpec().getAdditionalProperties())
+        .containsKey("futurePodField");
+  }
+
+  @Test
+  void podThatDoesNotMatchTheSchemaIsMalformed() {
+    String body = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u1\","
+        + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"operation\":\"CREATE\",\"object\":"
+        + "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":"
+        + "[{\"name\":\"a\",\"ports\":[{\"containerPort\":\"eighty\"}]}]}}}}";
+
+    assertThatThrownBy(() -> parser.parse(body)).isInstanceOf(MalformedAdmissionReviewException.class)
+        .hasMessageStartingWith("AdmissionReview does not match the admission.k8s.io/v1 schema")
+        .hasMessageNotContaining("\n");
+  }
+
+  @Test
   void nonPodKindsNeedNoPodObject() throws Exception {
     AdmissionReview review = parser.parse(AdmissionHandlerTest.resource("deployment-create.json"));
 
