@@ -13,8 +13,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import dev.gcpwif.webhook.mutation.core.Names;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -46,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * gauge (a {@code sum} over replicas counts each pod once). A replica that loses the lease stops its watch and forgets
  * its findings; the next leader lists pods anew.
  *
- * <p>The pod cache keeps only what the audit reads ({@link #KEPT_FIELDS}, a {@link ReducedStateItemStore}): no
- * managedFields, status beyond the phase, ownerReferences or other metadata. Each Event has a name derived from the
+ * <p>The pod cache keeps only what the audit reads ({@link ReducedPodStore}): no managedFields, status beyond the
+ * phase, images, resources or probes. Each Event has a name derived from the
  * pod's uid and the finding, so a finding is reported once per pod even across resyncs, restarts and a change of
  * leader (a create that meets 409 Conflict was already reported), until the API server expires the Event (1 h by
  * default).
@@ -59,10 +58,6 @@ public final class ClusterAudit implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterAudit.class);
   public static final String DEFAULT_LEASE_NAME = "gcp-wif-webhook-audit";
   public static final String COMPONENT = "gcp-wif-webhook";
-  /** What the audit reads from a pod (InjectionAudit and the mutation it runs on a copy); everything else is dropped. */
-  static final String[] KEPT_FIELDS = {"metadata.labels", "metadata.annotations", "metadata.uid",
-      "spec.serviceAccountName", "spec.serviceAccount", "spec.containers", "spec.initContainers", "spec.volumes",
-      "spec.hostNetwork", "spec.hostAliases", "spec.securityContext", "status.phase"};
   private static final String BY_ACCOUNT = "serviceAccount";
 
   /** Lease timing; the defaults are client-go's (15 s, 10 s, 2 s). */
@@ -73,6 +68,7 @@ public final class ClusterAudit implements AutoCloseable {
 
   private final KubernetesClient client;
   private final InjectionAudit audit;
+  private final Names names;
   private final BiFunction<String, String, Optional<ServiceAccount>> cachedAccounts;
   private final Duration resync;
   private final String leaseNamespace;
@@ -104,6 +100,7 @@ public final class ClusterAudit implements AutoCloseable {
     }
     this.client = client;
     this.audit = audit;
+    this.names = audit.names();
     this.cachedAccounts = cachedAccounts;
     this.resync = resync;
     this.leaseNamespace = leaseNamespace;
@@ -154,10 +151,7 @@ public final class ClusterAudit implements AutoCloseable {
       leader.set(true);
       LOG.info("pod audit: {} leads ({}/{}); watching pods", identity, leaseNamespace, leaseName);
       SharedIndexInformer<Pod> informer = client.pods().inAnyNamespace().runnableInformer(0);
-      KubernetesSerialization serialization = client.getKubernetesSerialization() != null
-          ? client.getKubernetesSerialization() : new KubernetesSerialization();
-      informer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Pod.class, serialization,
-          KEPT_FIELDS));
+      informer.itemStore(podStore(names));
       informer.addIndexers(Map.of(BY_ACCOUNT, pod -> List.of(accountKey(pod))));
       informer.addEventHandler(new ResourceEventHandler<>() {
         @Override
@@ -195,6 +189,11 @@ public final class ClusterAudit implements AutoCloseable {
       findings.clear();
       reported.clear();
     });
+  }
+
+  /** The pod cache: what the audit reads, nothing else ({@link ReducedPodStore}). */
+  static ReducedPodStore podStore(Names names) {
+    return new ReducedPodStore(names);
   }
 
   /** A ServiceAccount changed: re-check its pods (on the audit thread). */
