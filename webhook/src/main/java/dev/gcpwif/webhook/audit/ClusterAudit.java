@@ -28,6 +28,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -84,6 +85,8 @@ public final class ClusterAudit implements AutoCloseable {
   private final Map<String, Finding> findings = new ConcurrentHashMap<>();
   /** Event names created (or found to exist) this term: not re-sent at each resync. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  /** Pod keys queued for a check. */
+  private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private volatile SharedIndexInformer<Pod> pods;
   private volatile CompletableFuture<?> election;
 
@@ -138,13 +141,17 @@ public final class ClusterAudit implements AutoCloseable {
         if (error != null) {
           LOG.warn("pod audit: leader election ended: {} (retrying)", error.toString());
         }
-        worker.schedule(this::elect, timing.retryPeriod().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+          worker.schedule(this::elect, timing.retryPeriod().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+          // closed meanwhile
+        }
       }
     });
   }
 
   private void startLeading() {
-    worker.execute(() -> {
+    run(() -> {
       if (closed.get() || pods != null) {
         return;
       }
@@ -156,12 +163,12 @@ public final class ClusterAudit implements AutoCloseable {
       informer.addEventHandler(new ResourceEventHandler<>() {
         @Override
         public void onAdd(Pod pod) {
-          worker.execute(() -> checkSafely(pod));
+          enqueue(key(pod));
         }
 
         @Override
         public void onUpdate(Pod before, Pod after) {
-          worker.execute(() -> checkSafely(after));
+          enqueue(key(after));
         }
 
         @Override
@@ -179,7 +186,7 @@ public final class ClusterAudit implements AutoCloseable {
   }
 
   private void stopLeading() {
-    worker.execute(() -> {
+    run(() -> {
       if (pods != null) {
         LOG.info("pod audit: {} no longer leads; pod watch stopped", identity);
         pods.stop();
@@ -191,6 +198,33 @@ public final class ClusterAudit implements AutoCloseable {
     });
   }
 
+  /**
+   * Queues a re-check of one pod by key: the handler's object is the whole pod as received, and queueing it would
+   * hold every pod of the initial list in full; the audit thread reads the reduced one from the cache instead, and a
+   * pod changed twice before its turn is checked once.
+   */
+  private void enqueue(String key) {
+    if (pending.add(key)) {
+      run(() -> {
+        pending.remove(key);
+        SharedIndexInformer<Pod> informer = pods;
+        Pod cached = informer == null ? null : informer.getStore().getByKey(key);
+        if (cached != null) {
+          checkSafely(cached);
+        }
+      });
+    }
+  }
+
+  /** Runs {@code task} on the audit thread; after {@link #close} (a late informer or lease callback), not at all. */
+  private void run(Runnable task) {
+    try {
+      worker.execute(task);
+    } catch (RejectedExecutionException closed) {
+      // closing: the task no longer matters
+    }
+  }
+
   /** The pod cache: what the audit reads, nothing else ({@link ReducedPodStore}). */
   static ReducedPodStore podStore(Names names) {
     return new ReducedPodStore(names);
@@ -198,7 +232,7 @@ public final class ClusterAudit implements AutoCloseable {
 
   /** A ServiceAccount changed: re-check its pods (on the audit thread). */
   public void serviceAccountChanged(String namespace, String name) {
-    worker.execute(() -> {
+    run(() -> {
       SharedIndexInformer<Pod> informer = pods;
       if (informer != null) {
         informer.getIndexer().byIndex(BY_ACCOUNT, namespace + "/" + name).forEach(this::checkSafely);
