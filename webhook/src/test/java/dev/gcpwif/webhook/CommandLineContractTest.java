@@ -43,6 +43,8 @@ class CommandLineContractTest {
       Map.entry("--shutdown-delay", "soon"),
       Map.entry("--shutdown-grace", "-3s"),
       Map.entry("--informer-resync", "10 minutes"),
+      Map.entry("--audit-pods", "maybe"),
+      Map.entry("--audit-resync", "0s"),
       Map.entry("--serviceaccount-lookup-timeout", "0s"),
       Map.entry("--serviceaccount-direct-reads-per-second", "-1"),
       Map.entry("--request-read-timeout", "soon"),

@@ -55,6 +55,11 @@ public final class InjectionAudit {
     this.excludedNamespaces = Set.copyOf(excludedNamespaces);
   }
 
+  /** The annotation keys this audit reads (for a cache that keeps only those). */
+  public Names names() {
+    return names;
+  }
+
   /** Every finding, ordered by namespace and pod name; ServiceAccounts without a namespace are in {@code default}. */
   public List<Finding> audit(Collection<ServiceAccount> serviceAccounts, Collection<Pod> pods) {
     Map<String, ServiceAccount> byKey = new HashMap<>();

@@ -137,8 +137,10 @@ public final class AuditCommand implements Callable<Integer> {
   }
 
   /** A namespace name as Kubernetes allows it (an RFC 1123 label), or empty to exclude none. */
-  static final class NamespaceConverter implements ITypeConverter<String> {
+  public static final class NamespaceConverter implements ITypeConverter<String> {
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+    public NamespaceConverter() {}
 
     @Override
     public String convert(String value) {

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * The webhook's Prometheus metrics in the text exposition format 0.0.4, written by hand: a handful of series does not
@@ -27,7 +28,8 @@ public final class WebhookMetrics {
   private final Map<String, Series> extra = new ConcurrentHashMap<>();
   private final List<String> extraOrder = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private record Series(String name, String type, String help, DoubleSupplier value) {}
+  private record Series(String name, String type, String help, DoubleSupplier value,
+      Supplier<Map<String, Double>> labelled) {}
 
   public WebhookMetrics() {
     for (int i = 0; i < latencyBucketCounts.length; i++) {
@@ -54,12 +56,20 @@ public final class WebhookMetrics {
 
   /** A value read at scrape time, such as the informer's sync state or the certificate expiry. */
   public void registerGauge(String name, String help, DoubleSupplier value) {
-    register(new Series(name, "gauge", help, value));
+    register(new Series(name, "gauge", help, value, null));
+  }
+
+  /**
+   * A gauge with labels, read at scrape time: {@code series} maps a label set ({@code state="stale",namespace="a"},
+   * already escaped) to its value; an empty map exports the HELP and TYPE lines alone.
+   */
+  public void registerGaugeFamily(String name, String help, Supplier<Map<String, Double>> series) {
+    register(new Series(name, "gauge", help, null, series));
   }
 
   /** A monotonically increasing value owned elsewhere (for example certificate reloads). */
   public void registerCounter(String name, String help, DoubleSupplier value) {
-    register(new Series(name, "counter", help, value));
+    register(new Series(name, "counter", help, value, null));
   }
 
   private void register(Series series) {
@@ -90,7 +100,12 @@ public final class WebhookMetrics {
       Series series = extra.get(name);
       out.append("# HELP ").append(name).append(' ').append(series.help()).append('\n');
       out.append("# TYPE ").append(name).append(' ').append(series.type()).append('\n');
-      out.append(name).append(' ').append(format(series.value().getAsDouble())).append('\n');
+      if (series.labelled() == null) {
+        out.append(name).append(' ').append(format(series.value().getAsDouble())).append('\n');
+      } else {
+        series.labelled().get().forEach((labels, value) ->
+            out.append(name).append('{').append(labels).append("} ").append(format(value)).append('\n'));
+      }
     }
     return out.toString();
   }

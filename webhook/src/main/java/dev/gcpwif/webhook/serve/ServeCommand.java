@@ -3,6 +3,9 @@ package dev.gcpwif.webhook.serve;
 import static dev.gcpwif.cli.Throwables.rootMessage;
 
 import dev.gcpwif.webhook.admission.AdmissionHandler;
+import dev.gcpwif.webhook.audit.ClusterAudit;
+import dev.gcpwif.webhook.audit.InjectionAudit;
+import dev.gcpwif.webhook.inject.AuditCommand;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
 import dev.gcpwif.webhook.cli.DurationConverter;
 import dev.gcpwif.webhook.cli.GoChartOptions;
@@ -29,7 +32,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -140,6 +148,28 @@ public final class ServeCommand implements Callable<Integer> {
           + "(env WEBHOOK_IDLE_TIMEOUT; default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
+  @Option(names = "--audit-pods", paramLabel = "BOOLEAN", arity = "0..1", fallbackValue = "true",
+      defaultValue = "${env:WEBHOOK_AUDIT_PODS:-true}",
+      description = "Watch pods and report those that should have credentials and do not (uninjected, stale, "
+          + "tampered): a gauge, a log line and a Warning Event on the pod, from the one replica holding the Lease "
+          + "gcp-wif-webhook-audit in the webhook's namespace; false: no pod watch, no Lease "
+          + "(env WEBHOOK_AUDIT_PODS; default: ${DEFAULT-VALUE}).")
+  boolean auditPods;
+
+  @Option(names = "--audit-resync", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:WEBHOOK_AUDIT_RESYNC:-10m}",
+      description = "How often the audit re-checks every pod (besides each pod and ServiceAccount change); a pod is "
+          + "reported once per finding, not at each resync (env WEBHOOK_AUDIT_RESYNC; default: ${DEFAULT-VALUE}).")
+  Duration auditResync;
+
+  @Option(names = "--exclude-namespace", paramLabel = "NAMESPACE", split = ",",
+      defaultValue = "${env:WEBHOOK_EXCLUDE_NAMESPACE:-" + InjectionAudit.SHIPPED_EXCLUDED_NAMESPACES_LIST + "}",
+      converter = AuditCommand.NamespaceConverter.class,
+      description = "Namespace the webhook configuration excludes, not reported by the audit; repeatable or "
+          + "comma-separated, replaces the default (the shipped configuration's: ${DEFAULT-VALUE}); "
+          + "'--exclude-namespace=' excludes none (env WEBHOOK_EXCLUDE_NAMESPACE).")
+  List<String> excludedNamespaces = new ArrayList<>();
+
   @Mixin TlsOptions tlsOptions = new TlsOptions();
   @Mixin MutationOptions mutationOptions = new MutationOptions();
   @Mixin SidecarOptions sidecarOptions = new SidecarOptions();
@@ -163,6 +193,10 @@ public final class ServeCommand implements Callable<Integer> {
       healthAddress = GoBindAddress.parse("--health-probe-bind-address", healthProbeBindAddress);
       limits = RequestLimits.DEFAULTS.withTimeouts(requestReadTimeout, idleTimeout);
       checkLookupOptions();
+      if (auditPods && (auditResync.isZero() || auditResync.isNegative())) {
+        throw new IllegalArgumentException("--audit-resync must be positive, got "
+            + DurationConverter.text(auditResync));
+      }
       tlsPolicy = tlsOptions.toPolicy();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage()); // a flag's value: a usage error, exit 2
@@ -210,6 +244,11 @@ public final class ServeCommand implements Callable<Integer> {
         shutdownGrace, limits);
     PlainListeners plainListeners = server.plainListeners(metricsAddress, healthAddress);
 
+    ClusterAudit audit = auditPods ? clusterAudit(client, mutator, serviceAccounts) : null;
+    if (audit != null) {
+      audit.registerMetrics(metrics);
+    }
+
     serviceAccounts.start();
     try {
       server.start();
@@ -233,6 +272,9 @@ public final class ServeCommand implements Callable<Integer> {
       return 1;
     }
     tls.startPolling(certReloadInterval);
+    if (audit != null) {
+      audit.start(); // after the port opened: the audit never delays admissions
+    }
     listeningPort = server.port();
     LOG.info("listening on https://{}:{} (annotation prefix {})", address, server.port(), settings.annotationPrefix());
 
@@ -250,6 +292,9 @@ public final class ServeCommand implements Callable<Integer> {
       }
       // After the HTTPS port: probes and scrapes see the drain to its end.
       plainListeners.close();
+      if (audit != null) {
+        audit.close(); // releases the Lease: another replica takes over at once
+      }
       closeQuietly(certificates);
       serviceAccounts.close();
       client.close();
@@ -260,6 +305,20 @@ public final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     stopped.await();
     return 0;
+  }
+
+  private ClusterAudit clusterAudit(KubernetesClient client, PodMutator mutator,
+      InformerServiceAccounts serviceAccounts) {
+    Set<String> excluded = new LinkedHashSet<>(excludedNamespaces);
+    excluded.remove("");
+    String namespace = client.getNamespace() != null ? client.getNamespace()
+        : Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("default");
+    String identity = Optional.ofNullable(System.getenv("POD_NAME")).or(() -> Optional.ofNullable(System.getenv("HOSTNAME")))
+        .orElseGet(() -> "webhook-" + UUID.randomUUID());
+    ClusterAudit audit = new ClusterAudit(client, new InjectionAudit(mutator, excluded), serviceAccounts::cached,
+        auditResync, namespace, ClusterAudit.DEFAULT_LEASE_NAME, identity, ClusterAudit.LeaseTiming.DEFAULT);
+    serviceAccounts.onChange(audit::serviceAccountChanged);
+    return audit;
   }
 
   /** What SIGTERM does, for in-process tests; returns once {@code serve} has stopped. */

@@ -61,6 +61,8 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
   private final AtomicLong rateLimited = new AtomicLong();
   private final AtomicLong timedOut = new AtomicLong();
   private final AtomicLong events = new AtomicLong();
+  private final java.util.List<java.util.function.BiConsumer<String, String>> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public InformerServiceAccounts(KubernetesClient client, Duration resync) {
     this(client, resync, DEFAULT_LOOKUP_TIMEOUT, DEFAULT_DIRECT_READS_PER_SECOND);
@@ -93,16 +95,24 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
       @Override
       public void onAdd(ServiceAccount account) {
         events.incrementAndGet();
+        notifyListeners(account);
       }
 
       @Override
       public void onUpdate(ServiceAccount before, ServiceAccount after) {
         events.incrementAndGet();
+        // A resync delivers every account unchanged: the audit re-checks on its own resync, so only real changes.
+        if (before == null || after.getMetadata() == null || before.getMetadata() == null
+            || !java.util.Objects.equals(before.getMetadata().getResourceVersion(),
+                after.getMetadata().getResourceVersion())) {
+          notifyListeners(after);
+        }
       }
 
       @Override
       public void onDelete(ServiceAccount account, boolean finalStateUnknown) {
         events.incrementAndGet();
+        notifyListeners(account);
       }
     });
     informer.exceptionHandler((started, t) -> {
@@ -110,6 +120,32 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
       LOG.warn("ServiceAccount informer: {} (retrying)", t.toString());
       return true;
     });
+  }
+
+  /**
+   * Calls {@code listener} with the namespace and name of every ServiceAccount added, changed or deleted (and at each
+   * resync), on the informer's thread: it must return quickly.
+   */
+  public void onChange(java.util.function.BiConsumer<String, String> listener) {
+    listeners.add(listener);
+  }
+
+  private void notifyListeners(ServiceAccount account) {
+    if (account == null || account.getMetadata() == null) {
+      return;
+    }
+    for (java.util.function.BiConsumer<String, String> listener : listeners) {
+      try {
+        listener.accept(account.getMetadata().getNamespace(), account.getMetadata().getName());
+      } catch (RuntimeException e) {
+        LOG.warn("ServiceAccount listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** The account from the cache alone, never the API server: for the audit, which must not use the reads' budget. */
+  public Optional<ServiceAccount> cached(String namespace, String name) {
+    return Optional.ofNullable(informer.getStore().getByKey(namespace + "/" + name));
   }
 
   /** Starts listing and watching in the background; {@link #hasSynced()} turns true after the first full list. */

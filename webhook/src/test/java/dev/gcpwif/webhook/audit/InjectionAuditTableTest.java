@@ -71,6 +71,18 @@ class InjectionAuditTableTest {
     List<String> expected = Files.readAllLines(folder.resolve("expected.txt")).stream()
         .filter(l -> !l.isBlank()).toList();
     assertThat(lines).as(name).containsExactlyElementsOf(expected);
+
+    // The in-cluster audit judges the pod as its cache keeps it: the same findings, or the cache drops too much.
+    var store = ClusterAudit.podStore(new dev.gcpwif.webhook.mutation.core.Names("cloud.google.com"));
+    List<Pod> cached = new ArrayList<>();
+    for (Pod pod : pods) {
+      String key = store.getKey(pod);
+      store.put(key, pod);
+      cached.add(store.get(key));
+    }
+    List<String> fromCache = new InjectionAudit(new PodMutator(SETTINGS), InjectionAudit.SHIPPED_EXCLUDED_NAMESPACES)
+        .audit(now, cached).stream().map(AuditCommand::line).toList();
+    assertThat(fromCache).as("%s, pods as the in-cluster audit caches them", name).isEqualTo(lines);
   }
 
   @Test

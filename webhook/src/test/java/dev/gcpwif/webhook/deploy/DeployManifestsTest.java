@@ -83,17 +83,47 @@ class DeployManifestsTest {
     return Kustomize.render(variant);
   }
 
+  /** What the in-cluster audit adds (serve --audit-pods, on by default): the pod watch and its Events. */
+  static final List<String> AUDIT_CLUSTER_RULES = List.of("[] pods [] [list, watch]", "[] events [] [create]");
+  /** And its leader election, in the webhook's own namespace only. */
+  static final List<String> AUDIT_LEASE_RULES = List.of(
+      "[coordination.k8s.io] leases [gcp-wif-webhook-audit] [get, update]", "[coordination.k8s.io] leases [] [create]");
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("serviceAccountReadersOnly")
-  void baseAndCertManagerRbacOnlyReadServiceAccounts(Rendered variant) {
-    assertThat(variant.all(Role.class)).as("%s Roles", variant).isEmpty();
+  void baseAndCertManagerRbacReadServiceAccountsAndWhatTheAuditNeeds(Rendered variant) {
     ClusterRole role = variant.only(ClusterRole.class);
-    assertThat(role.getRules()).as("%s", variant).singleElement().satisfies(rule -> {
-      assertThat(rule.getApiGroups()).containsExactly("");
-      assertThat(rule.getResources()).containsExactly("serviceaccounts");
-      assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
-      assertThat(rule.getResourceNames()).isEmpty();
-    });
+    List<String> expected = new java.util.ArrayList<>(List.of("[] serviceaccounts [] [get, list, watch]"));
+    expected.addAll(AUDIT_CLUSTER_RULES);
+    assertThat(rulesOf(role.getRules())).as("%s", variant).containsExactlyInAnyOrderElementsOf(expected);
+    Role lease = variant.only(Role.class);
+    assertThat(lease.getMetadata().getNamespace()).as("the Lease's Role is in the webhook's namespace")
+        .isEqualTo(namespace(variant));
+    assertThat(rulesOf(lease.getRules())).containsExactlyInAnyOrderElementsOf(AUDIT_LEASE_RULES);
+  }
+
+  @Test
+  void helmWithTheAuditOffRendersNoPodEventOrLeaseRules() {
+    Rendered off = HelmChart.renderValues("audit off", Map.of("audit", Map.of("enabled", false)));
+
+    assertThat(rulesOf(off.only(ClusterRole.class).getRules()))
+        .containsExactly("[] serviceaccounts [] [get, list, watch]");
+    assertThat(off.all(Role.class)).isEmpty();
+    assertThat(serveArgs(off).matchedOptionValue("--audit-pods", true)).isFalse();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installable")
+  void theAuditSkipsTheNamespacesTheWebhookConfigurationExcludes(Rendered variant) {
+    List<String> excluded = variant.only(MutatingWebhookConfiguration.class).getWebhooks().get(0)
+        .getNamespaceSelector().getMatchExpressions().stream()
+        .filter(e -> e.getKey().equals("kubernetes.io/metadata.name") && e.getOperator().equals("NotIn"))
+        .flatMap(e -> e.getValues().stream()).toList();
+    // Not passed: serve's default, the shipped configuration's list.
+    List<String> audited = serveArgs(variant).matchedOptionValue("--exclude-namespace",
+        List.copyOf(dev.gcpwif.webhook.audit.InjectionAudit.SHIPPED_EXCLUDED_NAMESPACES));
+
+    assertThat(audited).as("%s: --exclude-namespace", variant).containsExactlyInAnyOrderElementsOf(excluded);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -107,10 +137,12 @@ class DeployManifestsTest {
     assertThat(serveArgs(selfSigned).matchedOptionValue("--webhook-config-name", "")).isEqualTo(webhookConfig);
     assertThat(serveArgs(selfSigned).matchedOptionValue("--service-name", ""))
         .isEqualTo(selfSigned.only(Service.class).getMetadata().getName());
-    assertThat(rules(selfSigned.all(ClusterRole.class))).containsExactlyInAnyOrder(
-        "[] serviceaccounts [] [get, list, watch]",
-        "[admissionregistration.k8s.io] mutatingwebhookconfigurations [" + webhookConfig + "] [get, patch]");
-    Role role = selfSigned.only(Role.class);
+    List<String> expected = new java.util.ArrayList<>(List.of("[] serviceaccounts [] [get, list, watch]",
+        "[admissionregistration.k8s.io] mutatingwebhookconfigurations [" + webhookConfig + "] [get, patch]"));
+    expected.addAll(AUDIT_CLUSTER_RULES);
+    assertThat(rules(selfSigned.all(ClusterRole.class))).containsExactlyInAnyOrderElementsOf(expected);
+    Role role = selfSigned.all(Role.class).stream().filter(r -> r.getMetadata().getName().endsWith("-certs"))
+        .findFirst().orElseThrow();
     assertThat(role.getMetadata().getNamespace()).isEqualTo(namespace(selfSigned));
     assertThat(rulesOf(role.getRules())).containsExactlyInAnyOrder(
         "[] secrets [" + serveArgs(selfSigned).matchedOptionValue("--self-signed-secret", "") + "] [get, update]",

@@ -43,6 +43,11 @@ class ServeFlagsHaveChartValuesTest {
       Map.entry("--health-probe-bind-address", "the chart's probes use /healthz and /readyz on the HTTPS port; as "
           + "--metrics-bind-address"),
       Map.entry("--service-namespace", "always the release namespace, from the downward API (POD_NAMESPACE), as in kustomize"),
+      Map.entry("--audit-pods", "audit.enabled, which also decides the RBAC rules; the flag is rendered always, "
+          + "--audit-resync and --exclude-namespace only when it is true (HelmChartTest)"),
+      Map.entry("--exclude-namespace", "the namespaces the chart's MutatingWebhookConfiguration excludes "
+          + "(admission.excludedNamespaces and the release namespace), so the audit never reports a pod the webhook "
+          + "cannot see (DeployManifestsTest)"),
       Map.entry("--kubeconfig", "the webhook reaches the API server with its own ServiceAccount, whose RBAC the chart renders; a "
           + "kubeconfig is for running serve outside the cluster (extraArgs can still pass one)"));
 
@@ -65,6 +70,7 @@ class ServeFlagsHaveChartValuesTest {
           "--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
           "server.tlsCipherSuites",
           List.of("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")),
+      row("--audit-resync", "--audit-resync=30m", "audit.resync", "30m"),
       row("--annotation-prefix", "--annotation-prefix=example.com", "mutation.annotationPrefix", "example.com"),
       row("--token-audience", "--token-audience=my-audience", "mutation.tokenAudience", "my-audience"),
       row("--token-expiration", "--token-expiration=3600", "mutation.tokenExpiration", 3600),

@@ -61,6 +61,21 @@ class WebhookMetricsTest {
   }
 
   @Test
+  void aGaugeFamilyExportsOneSamplePerLabelSetReadAtScrapeTimeAndNoneWhenEmpty() {
+    WebhookMetrics metrics = new WebhookMetrics();
+    Map<String, Double> series = new LinkedHashMap<>();
+    metrics.registerGaugeFamily("webhook_audit_pods", "pods found", () -> series);
+
+    assertThat(metrics.render()).contains("# TYPE webhook_audit_pods gauge\n").doesNotContain("webhook_audit_pods{");
+    series.put("state=\"uninjected\",namespace=\"payments\"", 2.0);
+    series.put("state=\"stale\",namespace=\"payments\"", 1.0);
+
+    assertThat(parse(metrics.render()))
+        .containsEntry("webhook_audit_pods{state=\"uninjected\",namespace=\"payments\"}", "2")
+        .containsEntry("webhook_audit_pods{state=\"stale\",namespace=\"payments\"}", "1");
+  }
+
+  @Test
   void everyFamilyHasHelpAndTypeBeforeItsSamples() {
     WebhookMetrics metrics = new WebhookMetrics();
     metrics.recordAdmission(AdmissionOutcome.ERROR, "none", false, 0.01);

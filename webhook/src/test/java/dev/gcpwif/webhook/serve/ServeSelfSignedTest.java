@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -44,6 +45,7 @@ class ServeSelfSignedTest {
   private static final String SERVICE_HOST = "gcp-wif-webhook." + NAMESPACE + ".svc";
 
   KubernetesClient client;
+  KubernetesMockServer server;
 
   @TempDir Path dir;
   private final ServeCommand serve = new ServeCommand();
@@ -141,6 +143,43 @@ class ServeSelfSignedTest {
       second.stop();
       assertThat(secondExit.get(30, TimeUnit.SECONDS)).as("stderr: %s", secondErr).isZero();
     }
+  }
+
+  @Test
+  void theAuditIsOnByDefaultItTakesTheLeaseInItsNamespaceAndWatchesPods() throws Exception {
+    start("--self-signed-certs", "--service-namespace=" + NAMESPACE, "--tls-cert-file=" + dir.resolve("tls.crt"),
+        "--tls-key-file=" + dir.resolve("tls.key"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> serve.listeningPort > 0 || exitCode.isDone());
+
+    // The kubeconfig's namespace stands for the webhook's own (in a cluster: its ServiceAccount's).
+    await().atMost(Duration.ofSeconds(15)).until(() ->
+        client.leases().inNamespace("default").withName("gcp-wif-webhook-audit").get() != null);
+    await().atMost(Duration.ofSeconds(15)).until(() -> requestPaths().stream().anyMatch(p -> p.startsWith("/api/v1/pods")));
+  }
+
+  @Test
+  void auditPodsFalseOpensNoPodWatchAndTakesNoLease() throws Exception {
+    start("--self-signed-certs", "--service-namespace=" + NAMESPACE, "--tls-cert-file=" + dir.resolve("tls.crt"),
+        "--tls-key-file=" + dir.resolve("tls.key"), "--audit-pods=false");
+    await().atMost(Duration.ofSeconds(30)).until(() -> serve.listeningPort > 0 || exitCode.isDone());
+    assertThat(exitCode).as("stderr: %s", err).isNotDone();
+    // The ServiceAccount watch is what the audit would start alongside: once it is open, so would the audit's be.
+    await().atMost(Duration.ofSeconds(15)).until(() -> requestPaths().stream().anyMatch(p -> p.contains("watch=true")));
+    Thread.sleep(1000);
+
+    assertThat(requestPaths()).noneMatch(p -> p.contains("/pods")).noneMatch(p -> p.contains("leases"));
+    assertThat(client.leases().inNamespace("default").list().getItems()).isEmpty();
+  }
+
+  private final List<String> seenPaths = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Every request the mock API server received so far (drained from its queue into {@link #seenPaths}). */
+  private List<String> requestPaths() throws InterruptedException {
+    io.fabric8.mockwebserver.http.RecordedRequest request;
+    while ((request = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      seenPaths.add(request.getPath());
+    }
+    return seenPaths;
   }
 
   private void start(String... selfSignedArgs) {
