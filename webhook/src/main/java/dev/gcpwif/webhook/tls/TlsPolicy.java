@@ -142,6 +142,19 @@ public final class TlsPolicy {
       // silently drop suites that were asked for by name.
       factory.setExcludeCipherSuites();
       factory.setIncludeCipherSuites(cipherSuites.toArray(String[]::new));
+    } else {
+      factory.setIncludeCipherSuites(chachaFirst(jdkSuites(true)).toArray(String[]::new));
     }
+  }
+
+  /**
+   * The image runs C1 only, and C1 does not use the JDK's AES-GCM intrinsics: encrypting a 5 KB admission answer takes
+   * about 150 µs with AES-GCM and 30 µs with ChaCha20-Poly1305 (BENCHMARKS.md, issue 14). The server's order decides,
+   * so ChaCha20 first makes every client that offers it (Go's crypto/tls always does) use it.
+   */
+  static List<String> chachaFirst(List<String> suites) {
+    List<String> ordered = new java.util.ArrayList<>(suites.stream().filter(s -> s.contains("CHACHA20")).toList());
+    suites.stream().filter(s -> !s.contains("CHACHA20")).forEach(ordered::add);
+    return ordered;
   }
 }

@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,6 +18,15 @@ class TlsPolicyTest {
     assertThat(policy.cipherSuites()).isEmpty();
     assertThat(policy.warnings()).isEmpty();
     assertThat(TlsPolicy.parse("", "").protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+  }
+
+  @Test
+  void chachaFirstMovesTheChaCha20SuitesAheadAndKeepsTheRestInOrder() {
+    assertThat(TlsPolicy.chachaFirst(List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256")))
+        .containsExactly("TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384");
   }
 
   @Test
