@@ -8,6 +8,7 @@ import dev.gcpwif.webhook.testing.TestTls.KeyKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import okhttp3.tls.HandshakeCertificates;
 import org.eclipse.jetty.server.Server;
@@ -97,20 +98,16 @@ class TlsPolicyHandshakeTest {
 
   /** The suite the server chose from the client's defaults, or from {@code suites}, in the client's order. */
   private static String negotiatedSuite(int port, String protocol, String suites) throws IOException {
-    HandshakeCertificates trust = new HandshakeCertificates.Builder().addTrustedCertificate(TLS.caCertificate()).build();
-    try (SSLSocket socket = (SSLSocket) trust.sslSocketFactory().createSocket("127.0.0.1", port)) {
-      socket.setSoTimeout(10_000);
-      socket.setEnabledProtocols(new String[] {protocol});
-      if (suites != null) {
-        socket.setEnabledCipherSuites(suites.split(","));
-      }
-      socket.startHandshake();
-      return socket.getSession().getCipherSuite();
-    }
+    return session(port, protocol, suites).getCipherSuite();
   }
 
   /** Returns the negotiated protocol, and the suite when the client restricted its suites. */
   private static String handshake(int port, String protocol, String suites) throws IOException {
+    SSLSession session = session(port, protocol, suites);
+    return suites == null ? session.getProtocol() : session.getProtocol() + " " + session.getCipherSuite();
+  }
+
+  private static SSLSession session(int port, String protocol, String suites) throws IOException {
     HandshakeCertificates trust = new HandshakeCertificates.Builder().addTrustedCertificate(TLS.caCertificate()).build();
     try (SSLSocket socket = (SSLSocket) trust.sslSocketFactory().createSocket("127.0.0.1", port)) {
       socket.setSoTimeout(10_000);
@@ -119,8 +116,7 @@ class TlsPolicyHandshakeTest {
         socket.setEnabledCipherSuites(suites.split(","));
       }
       socket.startHandshake();
-      String negotiated = socket.getSession().getProtocol();
-      return suites == null ? negotiated : negotiated + " " + socket.getSession().getCipherSuite();
+      return socket.getSession();
     }
   }
 }
