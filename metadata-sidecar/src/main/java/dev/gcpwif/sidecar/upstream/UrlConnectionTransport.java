@@ -120,6 +120,9 @@ public final class UrlConnectionTransport extends HttpTransport {
       if (getContentEncoding() != null) {
         connection.setRequestProperty("Content-Encoding", getContentEncoding());
       }
+      // Checked between reads as well: the cut below cannot reach a connection that is still being opened, and
+      // closing a stream blocks while another thread reads it, so a trickling answer alone could outlive the cut.
+      long deadlineNanos = System.nanoTime() + timeout.toNanos();
       AtomicBoolean finished = new AtomicBoolean();
       AtomicBoolean cut = new AtomicBoolean();
       ScheduledFuture<?> deadline = deadlines.schedule(() -> {
@@ -137,7 +140,7 @@ public final class UrlConnectionTransport extends HttpTransport {
         }
         int status = connection.getResponseCode();
         InputStream stream = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
-        byte[] body = stream == null ? new byte[0] : readBounded(stream);
+        byte[] body = stream == null ? new byte[0] : readBounded(stream, deadlineNanos);
         return new Response(connection, status, body);
       } catch (SocketTimeoutException e) {
         throw timedOut();
@@ -166,13 +169,20 @@ public final class UrlConnectionTransport extends HttpTransport {
     }
   }
 
-  private static byte[] readBounded(InputStream stream) throws IOException {
+  private static byte[] readBounded(InputStream stream, long deadlineNanos) throws IOException {
     try (stream) {
-      byte[] body = stream.readNBytes(MAX_BODY_BYTES + 1);
-      if (body.length > MAX_BODY_BYTES) {
-        throw new IOException("answer larger than " + MAX_BODY_BYTES + " bytes");
+      java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
+      for (int read; (read = stream.read(buffer)) != -1; ) {
+        if (body.size() + read > MAX_BODY_BYTES) {
+          throw new IOException("answer larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        body.write(buffer, 0, read);
+        if (System.nanoTime() - deadlineNanos > 0) {
+          throw new SocketTimeoutException("deadline passed while reading the answer");
+        }
       }
-      return body;
+      return body.toByteArray();
     }
   }
 
