@@ -2,6 +2,7 @@ package dev.gcpwif.webhook.audit;
 
 import dev.gcpwif.webhook.audit.Finding.Kind;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
+import dev.gcpwif.webhook.mutation.core.Names;
 import dev.gcpwif.webhook.mutation.core.PodServiceAccount;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -13,7 +14,6 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import dev.gcpwif.webhook.mutation.core.Names;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -158,7 +158,7 @@ public final class ClusterAudit implements AutoCloseable {
       leader.set(true);
       LOG.info("pod audit: {} leads ({}/{}); watching pods", identity, leaseNamespace, leaseName);
       SharedIndexInformer<Pod> informer = client.pods().inAnyNamespace().runnableInformer(0);
-      informer.itemStore(podStore(names));
+      informer.itemStore(new ReducedPodStore(names));
       informer.addIndexers(Map.of(BY_ACCOUNT, pod -> List.of(accountKey(pod))));
       informer.addEventHandler(new ResourceEventHandler<>() {
         @Override
@@ -174,6 +174,10 @@ public final class ClusterAudit implements AutoCloseable {
         @Override
         public void onDelete(Pod pod, boolean finalStateUnknown) {
           findings.remove(key(pod));
+          // Event names are per pod uid: without this, a leader's set would grow with every pod ever deleted.
+          for (Kind kind : Kind.values()) {
+            reported.remove(eventName(pod, kind));
+          }
         }
       });
       informer.exceptionHandler((started, t) -> {
@@ -225,11 +229,6 @@ public final class ClusterAudit implements AutoCloseable {
     }
   }
 
-  /** The pod cache: what the audit reads, nothing else ({@link ReducedPodStore}). */
-  static ReducedPodStore podStore(Names names) {
-    return new ReducedPodStore(names);
-  }
-
   /** A ServiceAccount changed: re-check its pods (on the audit thread). */
   public void serviceAccountChanged(String namespace, String name) {
     run(() -> {
@@ -258,6 +257,11 @@ public final class ClusterAudit implements AutoCloseable {
 
   public long eventsCreated() {
     return eventsCreated.get();
+  }
+
+  /** Event names remembered as reported (for tests: forgotten when their pod goes). */
+  int eventsRemembered() {
+    return reported.size();
   }
 
   /** The gauge {@code webhook_audit_pods{state,namespace}} (exported by the leader only), and the leader flag. */

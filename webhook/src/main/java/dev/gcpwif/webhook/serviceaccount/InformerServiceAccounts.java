@@ -9,10 +9,13 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +65,7 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
   private final AtomicLong rateLimited = new AtomicLong();
   private final AtomicLong timedOut = new AtomicLong();
   private final AtomicLong events = new AtomicLong();
-  private final java.util.List<java.util.function.BiConsumer<String, String>> listeners =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<BiConsumer<String, String>> listeners = new CopyOnWriteArrayList<>();
 
   public InformerServiceAccounts(KubernetesClient client, Duration resync) {
     this(client, resync, DEFAULT_LOOKUP_TIMEOUT, DEFAULT_DIRECT_READS_PER_SECOND);
@@ -103,7 +106,7 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
         events.incrementAndGet();
         // A resync delivers every account unchanged: the audit re-checks on its own resync, so only real changes.
         if (before == null || after.getMetadata() == null || before.getMetadata() == null
-            || !java.util.Objects.equals(before.getMetadata().getResourceVersion(),
+            || !Objects.equals(before.getMetadata().getResourceVersion(),
                 after.getMetadata().getResourceVersion())) {
           notifyListeners(after);
         }
@@ -123,10 +126,10 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
   }
 
   /**
-   * Calls {@code listener} with the namespace and name of every ServiceAccount added, changed or deleted (and at each
-   * resync), on the informer's thread: it must return quickly.
+   * Calls {@code listener} with the namespace and name of every ServiceAccount added, changed or deleted (not at a
+   * resync that changes nothing), on the informer's thread: it must return quickly.
    */
-  public void onChange(java.util.function.BiConsumer<String, String> listener) {
+  public void onChange(BiConsumer<String, String> listener) {
     listeners.add(listener);
   }
 
@@ -134,7 +137,7 @@ public final class InformerServiceAccounts implements ServiceAccountLookup, Auto
     if (account == null || account.getMetadata() == null) {
       return;
     }
-    for (java.util.function.BiConsumer<String, String> listener : listeners) {
+    for (BiConsumer<String, String> listener : listeners) {
       try {
         listener.accept(account.getMetadata().getNamespace(), account.getMetadata().getName());
       } catch (RuntimeException e) {

@@ -107,6 +107,21 @@ class ClusterAuditTest {
   }
 
   @Test
+  void aDeletedPodIsForgottenSoTheLeadersMemoryDoesNotGrowWithPodChurn() throws Exception {
+    client.serviceAccounts().inNamespace("payments").resource(TestMutations.optedIn("payments", "billing")).create();
+    createPod("payments", "billing-7d9", "billing");
+    accounts.start();
+    ClusterAudit audit = audit("replica-a", Set.of());
+    audit.start();
+    await().atMost(Duration.ofSeconds(15)).until(() -> audit.eventsCreated() == 1);
+    assertThat(audit.eventsRemembered()).isEqualTo(1);
+
+    client.pods().inNamespace("payments").withName("billing-7d9").delete();
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> audit.eventsRemembered() == 0 && audit.findings().isEmpty());
+  }
+
+  @Test
   void withTwoReplicasTheEventIsCreatedOnceAndOnlyTheLeaderExportsTheGauge() throws Exception {
     client.serviceAccounts().inNamespace("payments").resource(TestMutations.optedIn("payments", "billing")).create();
     createPod("payments", "billing-7d9", "billing");

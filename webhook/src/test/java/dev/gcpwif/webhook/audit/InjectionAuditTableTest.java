@@ -73,7 +73,7 @@ class InjectionAuditTableTest {
     assertThat(lines).as(name).containsExactlyElementsOf(expected);
 
     // The in-cluster audit judges the pod as its cache keeps it: the same findings, or the cache drops too much.
-    var store = ClusterAudit.podStore(new dev.gcpwif.webhook.mutation.core.Names("cloud.google.com"));
+    var store = new ReducedPodStore(new dev.gcpwif.webhook.mutation.core.Names("cloud.google.com"));
     List<Pod> cached = new ArrayList<>();
     for (Pod pod : pods) {
       String key = store.getKey(pod);

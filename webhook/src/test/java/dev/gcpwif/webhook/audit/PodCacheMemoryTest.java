@@ -33,7 +33,7 @@ class PodCacheMemoryTest {
     whole = null;
 
     baseline = usedHeap();
-    ReducedPodStore reduced = ClusterAudit.podStore(new dev.gcpwif.webhook.mutation.core.Names("cloud.google.com"));
+    ReducedPodStore reduced = new ReducedPodStore(new dev.gcpwif.webhook.mutation.core.Names("cloud.google.com"));
     for (int i = 0; i < PODS; i++) {
       Pod pod = pod(i);
       reduced.put(reduced.getKey(pod), pod);
