@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.inject;
 import dev.gcpwif.webhook.audit.Finding;
 import dev.gcpwif.webhook.audit.InjectionAudit;
 import dev.gcpwif.webhook.cli.MutationOptions;
+import dev.gcpwif.webhook.cli.NamespaceConverter;
 import dev.gcpwif.webhook.cli.SidecarOptions;
 import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.mutation.PodMutator;
@@ -14,19 +15,15 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 @Command(name = "audit", versionProvider = VersionProvider.class, mixinStandardHelpOptions = true,
     sortOptions = false,
@@ -88,8 +85,7 @@ public final class AuditCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     WebhookSettings settings = mutationOptions.toSettings(sidecarOptions, spec.commandLine());
-    Set<String> excluded = new LinkedHashSet<>(excludedNamespaces);
-    excluded.remove("");
+    Set<String> excluded = NamespaceConverter.excluded(excludedNamespaces);
     List<Finding> findings;
     int pods;
     try {
@@ -134,21 +130,5 @@ public final class AuditCommand implements Callable<Integer> {
     root.put("podsAudited", pods);
     root.put("findings", entries);
     return SERIALIZATION.asJson(root);
-  }
-
-  /** A namespace name as Kubernetes allows it (an RFC 1123 label), or empty to exclude none. */
-  public static final class NamespaceConverter implements ITypeConverter<String> {
-    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-
-    public NamespaceConverter() {}
-
-    @Override
-    public String convert(String value) {
-      if (!value.isEmpty() && !LABEL.matcher(value).matches()) {
-        throw new TypeConversionException("'" + value + "' is not a namespace name (lower-case letters, digits and"
-            + " '-', at most 63, starting and ending with a letter or digit)");
-      }
-      return value;
-    }
   }
 }

@@ -5,10 +5,10 @@ import static dev.gcpwif.cli.Throwables.rootMessage;
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.audit.ClusterAudit;
 import dev.gcpwif.webhook.audit.InjectionAudit;
-import dev.gcpwif.webhook.inject.AuditCommand;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
 import dev.gcpwif.webhook.cli.DurationConverter;
 import dev.gcpwif.webhook.cli.GoChartOptions;
+import dev.gcpwif.webhook.cli.NamespaceConverter;
 import dev.gcpwif.webhook.cli.MutationOptions;
 import dev.gcpwif.webhook.cli.SelfSignedOptions;
 import dev.gcpwif.webhook.cli.SidecarOptions;
@@ -33,7 +33,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -164,7 +163,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--exclude-namespace", paramLabel = "NAMESPACE", split = ",",
       defaultValue = "${env:WEBHOOK_EXCLUDE_NAMESPACE:-" + InjectionAudit.SHIPPED_EXCLUDED_NAMESPACES_LIST + "}",
-      converter = AuditCommand.NamespaceConverter.class,
+      converter = NamespaceConverter.class,
       description = "Namespace the webhook configuration excludes, not reported by the audit; repeatable or "
           + "comma-separated, replaces the default (the shipped configuration's: ${DEFAULT-VALUE}); "
           + "'--exclude-namespace=' excludes none (env WEBHOOK_EXCLUDE_NAMESPACE).")
@@ -309,8 +308,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   private ClusterAudit clusterAudit(KubernetesClient client, PodMutator mutator,
       InformerServiceAccounts serviceAccounts) {
-    Set<String> excluded = new LinkedHashSet<>(excludedNamespaces);
-    excluded.remove("");
+    Set<String> excluded = NamespaceConverter.excluded(excludedNamespaces);
     String namespace = client.getNamespace() != null ? client.getNamespace()
         : Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("default");
     String identity = Optional.ofNullable(System.getenv("POD_NAME")).or(() -> Optional.ofNullable(System.getenv("HOSTNAME")))
