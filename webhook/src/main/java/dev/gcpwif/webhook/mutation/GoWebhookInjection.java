@@ -1,5 +1,8 @@
 package dev.gcpwif.webhook.mutation;
 
+import static dev.gcpwif.webhook.mutation.core.PodSpecs.allContainers;
+import static dev.gcpwif.webhook.mutation.core.PodSpecs.orEmpty;
+
 import dev.gcpwif.webhook.mutation.core.Names;
 import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.mutation.core.WorkloadIdentity;
@@ -20,7 +23,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Compatibility with pods the Go gcp-workload-identity-federation-webhook mutated: both webhooks installed at once
@@ -100,7 +102,7 @@ final class GoWebhookInjection {
       removed.add("init container " + SETUP_CONTAINER);
     }
     Set<String> variables = new LinkedHashSet<>();
-    containers(spec).forEach(container -> {
+    allContainers(spec).forEach(container -> {
       if (container.getVolumeMounts() != null) {
         container.getVolumeMounts().removeIf(m -> isGoMount(m, goVolumes));
       }
@@ -115,7 +117,7 @@ final class GoWebhookInjection {
       }
     });
     // A volume the user still mounts elsewhere is the user's now: removing it would leave that mount dangling.
-    containers(spec).flatMap(c -> orEmpty(c.getVolumeMounts()).stream())
+    allContainers(spec).flatMap(c -> orEmpty(c.getVolumeMounts()).stream())
         .filter(Objects::nonNull).map(VolumeMount::getName).forEach(goVolumes::remove);
     if (!goVolumes.isEmpty()) {
       List<Volume> kept = new ArrayList<>(volumes);
@@ -213,14 +215,5 @@ final class GoWebhookInjection {
       case Names.CLOUDSDK_COMPUTE_REGION -> value.equals(settings.defaultRegion());
       default -> false;
     };
-  }
-
-  private static Stream<Container> containers(PodSpec spec) {
-    return Stream.concat(orEmpty(spec.getInitContainers()).stream(), orEmpty(spec.getContainers()).stream())
-        .filter(Objects::nonNull);
-  }
-
-  private static <T> List<T> orEmpty(List<T> list) {
-    return list == null ? List.of() : list;
   }
 }

@@ -1,5 +1,8 @@
 package dev.gcpwif.webhook.mutation;
 
+import static dev.gcpwif.webhook.mutation.core.PodSpecs.allContainers;
+import static dev.gcpwif.webhook.mutation.core.PodSpecs.orEmpty;
+
 import dev.gcpwif.webhook.mutation.core.Names;
 import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.mutation.core.WorkloadIdentity;
@@ -17,10 +20,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /**
  * Compatibility with pods mutated by versions before receipts (0.1): such a pod carries our additions but no
@@ -46,7 +47,7 @@ final class LegacyInjection {
     if (!isPresentIn(spec)) {
       return;
     }
-    List<Container> sidecars = containers(spec).filter(MetadataModeRenderer::isOurSidecar).toList();
+    List<Container> sidecars = allContainers(spec).filter(MetadataModeRenderer::isOurSidecar).toList();
     Set<String> metadataAddresses = new HashSet<>();
     Set<String> projects = new HashSet<>();
     identity.projectId().ifPresent(projects::add);
@@ -71,7 +72,7 @@ final class LegacyInjection {
     if (metadataAddresses.isEmpty()) {
       metadataAddresses.add(settings.sidecar().loopbackAddress());
     }
-    containers(spec).forEach(c -> {
+    allContainers(spec).forEach(c -> {
       if (c.getVolumeMounts() != null) {
         c.setVolumeMounts(new ArrayList<>(c.getVolumeMounts().stream()
             .filter(m -> m == null || !Names.MOUNT_PATH.equals(m.getMountPath())
@@ -92,7 +93,7 @@ final class LegacyInjection {
     if (spec == null) {
       return false;
     }
-    return containers(spec).anyMatch(MetadataModeRenderer::isOurSidecar)
+    return allContainers(spec).anyMatch(MetadataModeRenderer::isOurSidecar)
         || orEmpty(spec.getVolumes()).stream().anyMatch(v -> v != null
             && (FileModeRenderer.isOurs(v, names) || MetadataModeRenderer.isOurBotoVolume(v)));
   }
@@ -154,14 +155,5 @@ final class LegacyInjection {
     List<Container> kept = new ArrayList<>(containers);
     kept.removeIf(c -> c != null && MetadataModeRenderer.isOurSidecar(c));
     return kept;
-  }
-
-  private static Stream<Container> containers(PodSpec spec) {
-    return Stream.concat(orEmpty(spec.getInitContainers()).stream(), orEmpty(spec.getContainers()).stream())
-        .filter(Objects::nonNull);
-  }
-
-  private static <T> List<T> orEmpty(List<T> list) {
-    return list == null ? List.of() : list;
   }
 }

@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook.mutation.core;
 
+import static dev.gcpwif.webhook.mutation.core.PodSpecs.orEmpty;
+
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HostAlias;
@@ -23,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -453,14 +454,8 @@ public record InjectionReceipt(
   /** Containers and init containers by name (names are unique across both in a valid pod). */
   public static Map<String, Container> containersByName(PodSpec spec) {
     Map<String, Container> byName = new HashMap<>();
-    Stream.concat(orEmpty(spec.getInitContainers()).stream(), orEmpty(spec.getContainers()).stream())
-        .filter(c -> c != null && c.getName() != null)
-        .forEach(c -> byName.putIfAbsent(c.getName(), c));
+    PodSpecs.allContainers(spec).filter(c -> c.getName() != null).forEach(c -> byName.putIfAbsent(c.getName(), c));
     return byName;
-  }
-
-  private static <T> List<T> orEmpty(List<T> list) {
-    return list == null ? List.of() : list;
   }
 
   /**
