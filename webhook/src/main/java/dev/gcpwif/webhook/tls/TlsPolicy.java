@@ -3,6 +3,7 @@ package dev.gcpwif.webhook.tls;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -153,8 +154,7 @@ public final class TlsPolicy {
    * so ChaCha20 first makes every client that offers it (Go's crypto/tls always does) use it.
    */
   static List<String> chachaFirst(List<String> suites) {
-    List<String> ordered = new java.util.ArrayList<>(suites.stream().filter(s -> s.contains("CHACHA20")).toList());
-    suites.stream().filter(s -> !s.contains("CHACHA20")).forEach(ordered::add);
-    return ordered;
+    // A stable sort: each group keeps the JDK's order.
+    return suites.stream().sorted(Comparator.comparing((String suite) -> !suite.contains("CHACHA20"))).toList();
   }
 }

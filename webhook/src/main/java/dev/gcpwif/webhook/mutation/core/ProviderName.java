@@ -1,5 +1,7 @@
 package dev.gcpwif.webhook.mutation.core;
 
+import static dev.gcpwif.webhook.mutation.core.AnnotationValues.shown;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -54,10 +56,6 @@ final class ProviderName {
           + " resource name, which the webhook writes after //iam.googleapis.com/ into the audience");
     }
     return name;
-  }
-
-  private static String shown(String value) {
-    return AnnotationValues.shown(value);
   }
 
   private static List<String> problems(String name) {
