@@ -10,6 +10,7 @@
 #   BENCH_JVM_EXTRA="-XX:TieredStopAtLevel=1" benchmarks/webhook-bench.sh   # the image's flags plus these
 #   BENCH_SATURATION_REQUESTS=10000 BENCH_WARMUP=5000 BENCH_IDLE_SECONDS=30 # shorter runs; RSS read again after idling
 #   BENCH_SECONDS=10 BENCH_RATES=500,2000 BENCH_CONTAINERS=5 benchmarks/webhook-bench.sh
+#   BENCH_ACCEPT_ENCODING=gzip benchmarks/webhook-bench.sh admission # ask for gzip, as a real API server does
 #   BENCH_ACCOUNTS=50000 benchmarks/webhook-bench.sh informer     # only the informer part
 #   benchmarks/webhook-bench.sh admission                         # only the admission part
 #   benchmarks/webhook-bench.sh micro                             # CPU µs per admission and per Jackson pass,
@@ -32,7 +33,8 @@ if [[ "${1:-all}" != informer ]]; then
   props=(-Dbench.seconds="${BENCH_SECONDS:-5}" -Dbench.rates="${BENCH_RATES:-500,2000,5000}"
     -Dbench.containers="${BENCH_CONTAINERS:-1,5,20}" -Dbench.connections="${BENCH_CONNECTIONS:-32}"
     -Dbench.saturationRequests="${BENCH_SATURATION_REQUESTS:-30000}" -Dbench.warmup="${BENCH_WARMUP:-10000}"
-    -Dbench.idleSeconds="${BENCH_IDLE_SECONDS:-30}" -Dbench.jvmExtra="${BENCH_JVM_EXTRA:-}")
+    -Dbench.idleSeconds="${BENCH_IDLE_SECONDS:-30}" -Dbench.jvmExtra="${BENCH_JVM_EXTRA:-}"
+    -Dbench.acceptEncoding="${BENCH_ACCEPT_ENCODING:-}")
   if [[ -v BENCH_JVM ]]; then props+=("-Dbench.jvm=${BENCH_JVM}"); fi
   java -Xmx512m -cp "$classpath" "${props[@]}" dev.gcpwif.webhook.bench.WebhookBench
 fi

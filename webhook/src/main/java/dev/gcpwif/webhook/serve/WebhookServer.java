@@ -5,6 +5,7 @@ import dev.gcpwif.webhook.metrics.WebhookMetrics;
 import dev.gcpwif.webhook.tls.ReloadingServerTls;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.RoutesConfig;
 import java.time.Duration;
 import java.util.Optional;
@@ -60,6 +61,10 @@ public final class WebhookServer implements AutoCloseable {
     registerTlsMetrics(metrics, tls);
     this.app = Javalin.create(config -> {
       ListenerDefaults.apply(config, bodies, shutdownGrace);
+      // The API server's Go client asks for gzip; compressing an answer of 5 to 30 KB costs the webhook more CPU than
+      // encrypting the bytes it saves (BENCHMARKS.md, issue 14, fourth pass), and the API server must inflate it. The
+      // Go webhook's net/http never compressed either.
+      config.http.compressionStrategy = CompressionStrategy.NONE;
       config.jetty.addConnector((server, httpConfig) -> {
         HttpConfiguration https = new HttpConfiguration(httpConfig);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();

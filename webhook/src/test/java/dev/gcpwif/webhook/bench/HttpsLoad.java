@@ -39,10 +39,16 @@ final class HttpsLoad {
 
   private final SSLSocketFactory sockets;
   private final int port;
+  private final String acceptEncoding;
 
-  HttpsLoad(SSLSocketFactory sockets, int port) {
+  /**
+   * @param acceptEncoding sent as {@code Accept-Encoding} when not empty: a real API server's Go client asks for
+   *     {@code gzip} unless its transport disables compression, and the server then compresses larger answers
+   */
+  HttpsLoad(SSLSocketFactory sockets, int port, String acceptEncoding) {
     this.sockets = sockets;
     this.port = port;
+    this.acceptEncoding = acceptEncoding;
   }
 
   Result openLoop(String path, byte[] body, int connections, int ratePerSecond, int requests) throws Exception {
@@ -55,6 +61,7 @@ final class HttpsLoad {
 
   private Result run(String path, byte[] body, int connections, int requests, double intervalNanos) throws Exception {
     byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n"
+        + (acceptEncoding.isEmpty() ? "" : "Accept-Encoding: " + acceptEncoding + "\r\n")
         + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     long[] latencies = new long[requests];
     String[] firstBody = new String[1];
@@ -111,8 +118,19 @@ final class HttpsLoad {
     return new Result(requests, seconds, latencies, firstBody[0]);
   }
 
-  /** Reads one response; anything but a 200 fails the run. */
+  /** Reads one response, gunzipped if it came compressed; anything but a 200 fails the run. */
   private static String readResponse(InputStream in) throws IOException {
+    StringBuilder headers = new StringBuilder();
+    byte[] body = readResponse(in, headers);
+    if (headers.indexOf("content-encoding: gzip") >= 0) {
+      try (InputStream gunzip = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+        body = gunzip.readAllBytes();
+      }
+    }
+    return new String(body, StandardCharsets.UTF_8);
+  }
+
+  private static byte[] readResponse(InputStream in, StringBuilder lowerCaseHeaders) throws IOException {
     StringBuilder head = new StringBuilder();
     while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
       int c = in.read();
@@ -122,15 +140,16 @@ final class HttpsLoad {
       head.append((char) c);
     }
     String headers = head.toString().toLowerCase(Locale.ROOT);
+    lowerCaseHeaders.append(headers);
     if (!headers.startsWith("http/1.1 200")) {
       throw new IOException("unexpected response: " + head.substring(0, head.indexOf("\r\n")));
     }
     int at = headers.indexOf("content-length:");
     if (at >= 0) {
       int length = Integer.parseInt(headers.substring(at + 15, headers.indexOf("\r\n", at)).trim());
-      return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+      return in.readNBytes(length);
     }
-    StringBuilder body = new StringBuilder(); // chunked
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(); // chunked
     while (true) {
       StringBuilder size = new StringBuilder();
       int c;
@@ -141,10 +160,10 @@ final class HttpsLoad {
         size.append((char) c);
       }
       int length = Integer.parseInt(size.toString().trim(), 16);
-      body.append(new String(in.readNBytes(length), StandardCharsets.UTF_8));
+      body.write(in.readNBytes(length));
       in.readNBytes(2);
       if (length == 0) {
-        return body.toString();
+        return body.toByteArray();
       }
     }
   }

@@ -34,6 +34,7 @@ public final class WebhookBench {
     int saturationRequests = Integer.getInteger("bench.saturationRequests", 30_000);
     int warmup = Integer.getInteger("bench.warmup", 10_000);
     int idleSeconds = Integer.getInteger("bench.idleSeconds", 30);
+    String acceptEncoding = System.getProperty("bench.acceptEncoding", "");
 
     Path dir = Files.createTempDirectory("webhook-bench");
     TestTls tls = new TestTls();
@@ -54,9 +55,10 @@ public final class WebhookBench {
     System.out.println("server JVM flags: " + String.join(" ", jvm) + "; environment " + WebhookImage.environment()
         + " (pid " + server.pid() + ", log " + log + ")");
     System.out.printf("open loop: %d s per point over %d keep-alive connections; saturation: %d requests over %d "
-        + "connections%n", seconds, openConnections, saturationRequests, saturationConnections);
+        + "connections; Accept-Encoding: %s%n", seconds, openConnections, saturationRequests, saturationConnections,
+        acceptEncoding.isEmpty() ? "none" : acceptEncoding);
     try {
-      HttpsLoad load = new HttpsLoad(sockets, awaitPort(dir.resolve("port"), server));
+      HttpsLoad load = new HttpsLoad(sockets, awaitPort(dir.resolve("port"), server), acceptEncoding);
       long idleRss = rssKib(server.pid());
       Map<Integer, byte[]> bodies = new LinkedHashMap<>();
       for (int size : sizes) {
@@ -111,6 +113,11 @@ public final class WebhookBench {
       System.out.printf("webhook JVM RSS: %d MiB idle after start, %d MiB after the runs above, %d MiB %d s later; "
           + "peak (VmHWM) %d MiB%n", idleRss / 1024, loadedRss / 1024, settledRss / 1024, idleSeconds,
           statusKib(server.pid(), "VmHWM:") / 1024);
+      // Where that RSS is: the heap the serial collector kept committed, and NMT's areas when the flags enable it.
+      System.out.println(jcmd(server.pid(), "GC.heap_info"));
+      if (jvm.stream().anyMatch(flag -> flag.startsWith("-XX:NativeMemoryTracking="))) {
+        System.out.println(jcmd(server.pid(), "VM.native_memory", "summary"));
+      }
     } finally {
       server.destroy();
       server.waitFor(10, TimeUnit.SECONDS);
@@ -178,6 +185,16 @@ public final class WebhookBench {
       Thread.sleep(100);
     }
     throw new IllegalStateException("server did not start within 60 s");
+  }
+
+  private static String jcmd(long pid, String... command) throws Exception {
+    List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        String.valueOf(pid)));
+    line.addAll(List.of(command));
+    Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+    String output = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    jcmd.waitFor(30, TimeUnit.SECONDS);
+    return output;
   }
 
   static long rssKib(long pid) throws Exception {

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.metrics.WebhookMetrics;
+import dev.gcpwif.webhook.mutation.PodMutator;
+import dev.gcpwif.webhook.mutation.core.WebhookSettings;
 import dev.gcpwif.webhook.serviceaccount.ServiceAccountLookupException;
 import dev.gcpwif.webhook.testing.TestMutations;
 import dev.gcpwif.webhook.testing.TestTls;
@@ -98,6 +100,25 @@ class WebhookServerTest {
       assertThat(review.getResponse().getPatchType()).isEqualTo("JSONPatch");
       assertThat(new String(Base64.getDecoder().decode(review.getResponse().getPatch()), StandardCharsets.UTF_8))
           .contains("\"path\":\"/metadata/annotations\"").contains("payments/billing");
+    }
+  }
+
+  @Test
+  void anAnswerIsNotCompressedEvenWhenTheApiServerAsksForGzip() throws Exception {
+    WebhookSettings settings = WebhookSettings.defaults(); // the real mutation: an answer of several KB
+    start(KeyKind.EC_PKCS8, new AdmissionHandler(new PodMutator(settings)::mutateWithWarnings,
+        (ns, name) -> Optional.of(TestMutations.optedIn(ns, name)), settings.annotationPrefix(), SERIALIZATION));
+
+    try (Response response = client.newCall(new Request.Builder().url(url("/mutate"))
+        .header("Accept-Encoding", "gzip") // set by hand, okhttp leaves the answer as it came
+        .post(RequestBody.create(resource("pod-create-from-replicaset.json").getBytes(StandardCharsets.UTF_8), JSON))
+        .build()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.header("Content-Encoding")).isNull();
+      String answer = response.body().string();
+      assertThat(answer.length()).as("above Javalin's 1,500-byte compression threshold").isGreaterThan(1500);
+      assertThat(SERIALIZATION.unmarshal(answer, AdmissionReview.class).getResponse().getPatchType())
+          .isEqualTo("JSONPatch");
     }
   }
 
