@@ -45,7 +45,7 @@ public final class AdmissionHandler {
 
   /**
    * Never modifies the review: the mutation works on its own copy of the pod, and the patch is the difference from
-   * the pod as submitted.
+   * the pod as submitted (both as the model serializes them).
    *
    * @throws ServiceAccountLookupException when the pod's ServiceAccount can be neither found nor ruled out; the caller
    *     answers with an HTTP error so that the webhook's failurePolicy decides
@@ -72,16 +72,18 @@ public final class AdmissionHandler {
       return new AdmissionResult(deny(request, tooWide), AdmissionOutcome.DENIED, "none", dryRun, subject,
           serviceAccountName, tooWide);
     }
+    // The tree the patch starts from, and the mutation's own copy bound from it: binding a tree costs less than
+    // copying the pod through a token buffer, and the tree is needed anyway.
+    JsonNode before = serialization.convertValue(submitted, JsonNode.class);
     MutationResult result;
     try {
-      result = mutation.apply(submitted, serviceAccount.orElse(null));
+      result = mutation.apply(serialization.convertValue(before, Pod.class), serviceAccount.orElse(null));
     } catch (InvalidAnnotationException e) {
       return new AdmissionResult(deny(request, e.getMessage()), AdmissionOutcome.DENIED, "none", dryRun, subject,
           serviceAccountName, e.getMessage());
     }
 
-    JsonNode patch = JsonPatchDiff.operations(serialization.convertValue(submitted, JsonNode.class),
-        serialization.convertValue(result.pod(), JsonNode.class));
+    JsonNode patch = JsonPatchDiff.operations(before, serialization.convertValue(result.pod(), JsonNode.class));
     if (patch.isEmpty()) {
       String why = serviceAccount.isPresent() ? "nothing to inject" : "ServiceAccount not found";
       return new AdmissionResult(allow(request, null, result.warnings()), AdmissionOutcome.UNCHANGED, "none", dryRun,

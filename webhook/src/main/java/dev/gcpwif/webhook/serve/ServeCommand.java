@@ -237,7 +237,7 @@ public final class ServeCommand implements Callable<Integer> {
         serviceAccountLookupTimeout, serviceAccountDirectReadsPerSecond);
     serviceAccounts.registerMetrics(metrics);
     PodMutator mutator = new PodMutator(settings);
-    AdmissionHandler admissions = new AdmissionHandler(mutator::mutateWithWarnings, serviceAccounts, settings.annotationPrefix(),
+    AdmissionHandler admissions = new AdmissionHandler(mutator::mutateOwnCopy, serviceAccounts, settings.annotationPrefix(),
         new KubernetesSerialization());
     WebhookServer server = new WebhookServer(address, port, tls, admissions, serviceAccounts::hasSynced, metrics,
         shutdownGrace, limits);

@@ -106,7 +106,7 @@ class AdmissionHandlerTest {
   void aMirrorPodIsAdmittedWithoutPatchOrWarningEvenWithBadAnnotations() throws Exception {
     AdmissionHandler real = new AdmissionHandler(
         new dev.gcpwif.webhook.mutation.PodMutator(dev.gcpwif.webhook.mutation.core.WebhookSettings.defaults())
-            ::mutateWithWarnings, lookup, "cloud.google.com", SERIALIZATION);
+            ::mutateOwnCopy, lookup, "cloud.google.com", SERIALIZATION);
     AdmissionReview mirror = review("pod-create-from-replicaset.json");
     ((Pod) mirror.getRequest().getObject()).getMetadata().setAnnotations(Map.of(
         "kubernetes.io/config.mirror", "5c0f9bd7", "cloud.google.com/injection-mode", "nonsense"));
@@ -137,6 +137,21 @@ class AdmissionHandlerTest {
     String before = SERIALIZATION.asJson(submitted);
 
     AdmissionResult result = handler.handle(review);
+
+    assertThat(result.outcome()).isEqualTo(AdmissionOutcome.MUTATED);
+    assertThat(review.getRequest().getObject()).isSameAs(submitted);
+    assertThat(SERIALIZATION.asJson(submitted)).isEqualTo(before);
+  }
+
+  @Test
+  void theSubmittedPodIsUntouchedWhileTheRealMutationChangesItsCopyInPlace() throws Exception {
+    AdmissionHandler real = new AdmissionHandler(new PodMutator(WebhookSettings.defaults())::mutateOwnCopy, lookup,
+        "cloud.google.com", SERIALIZATION);
+    AdmissionReview review = review("pod-create-from-replicaset.json");
+    Pod submitted = (Pod) review.getRequest().getObject();
+    String before = SERIALIZATION.asJson(submitted);
+
+    AdmissionResult result = real.handle(review);
 
     assertThat(result.outcome()).isEqualTo(AdmissionOutcome.MUTATED);
     assertThat(review.getRequest().getObject()).isSameAs(submitted);
@@ -218,7 +233,7 @@ class AdmissionHandlerTest {
     ((Pod) podOverride.getRequest().getObject()).getMetadata()
         .setAnnotations(Map.of("cloud.google.com/injection-mode", "gcloud"));
 
-    AdmissionHandler real = new AdmissionHandler(new PodMutator(WebhookSettings.defaults())::mutateWithWarnings,
+    AdmissionHandler real = new AdmissionHandler(new PodMutator(WebhookSettings.defaults())::mutateOwnCopy,
         lookup, "cloud.google.com", SERIALIZATION);
 
     assertThat(real.handle(review("pod-create-from-replicaset.json")).mode()).isEqualTo("metadata");

@@ -40,7 +40,7 @@ public final class AdmissionMicrobench {
     ServiceAccount account = AdmissionReviews.optedInServiceAccount();
     WebhookSettings settings = WebhookSettings.defaults();
     PodMutator mutator = new PodMutator(settings);
-    AdmissionHandler handler = new AdmissionHandler(mutator::mutateWithWarnings, (namespace, name) -> Optional.of(account),
+    AdmissionHandler handler = new AdmissionHandler(mutator::mutateOwnCopy, (namespace, name) -> Optional.of(account),
         settings.annotationPrefix(), SERIALIZATION);
     AdmissionReviewParser parser = new AdmissionReviewParser(SERIALIZATION);
     JsonMapper json = JsonMapper.builder().build();

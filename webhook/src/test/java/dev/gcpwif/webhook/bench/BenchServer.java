@@ -31,7 +31,7 @@ public final class BenchServer {
     Path dir = Path.of(args[0]);
     ServiceAccount account = AdmissionReviews.optedInServiceAccount();
     WebhookSettings settings = WebhookSettings.defaults();
-    AdmissionHandler admissions = new AdmissionHandler(new PodMutator(settings)::mutateWithWarnings,
+    AdmissionHandler admissions = new AdmissionHandler(new PodMutator(settings)::mutateOwnCopy,
         (namespace, name) -> Optional.of(account), settings.annotationPrefix(), new KubernetesSerialization());
     ReloadingServerTls tls = new ReloadingServerTls(dir.resolve("tls.crt"), dir.resolve("tls.key"));
     byte[] baseline = BASELINE.getBytes(StandardCharsets.UTF_8);

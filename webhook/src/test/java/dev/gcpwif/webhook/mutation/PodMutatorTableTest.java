@@ -87,6 +87,21 @@ class PodMutatorTableTest {
     }
   }
 
+  /** The admission endpoint's path (a copy handed over and changed in place) renders what the copying path does. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("admittedCases")
+  void mutatingAHandedOverCopyInPlaceGivesWhatTheCopyingPathGives(MutationCase c) throws Exception {
+    PodMutator mutator = new PodMutator(c.settings());
+    MutationResult copying = mutator.mutateWithWarnings(c.pod(), c.serviceAccount());
+
+    Pod handedOver = SERIALIZATION.convertValue(SERIALIZATION.convertValue(c.pod(), JsonNode.class), Pod.class);
+    MutationResult inPlace = mutator.mutateOwnCopy(handedOver, c.serviceAccount());
+
+    assertThat(inPlace.pod()).isSameAs(handedOver);
+    assertThat(SERIALIZATION.asYaml(inPlace.pod())).isEqualTo(SERIALIZATION.asYaml(copying.pod()));
+    assertThat(inPlace.warnings()).isEqualTo(copying.warnings());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("deniedCases")
   void deniesThePodWithAMessageSayingWhatIsWrong(MutationCase c) {

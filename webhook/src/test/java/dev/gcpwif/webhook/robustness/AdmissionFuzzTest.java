@@ -66,7 +66,7 @@ class AdmissionFuzzTest {
     PodMutator mutator = new PodMutator(WebhookSettings.defaults());
     ServiceAccounts accounts = new ServiceAccounts();
     AdmissionHandler handler =
-        new AdmissionHandler(mutator::mutateWithWarnings, accounts::find, "cloud.google.com", SERIALIZATION);
+        new AdmissionHandler(mutator::mutateOwnCopy, accounts::find, "cloud.google.com", SERIALIZATION);
     TestTls.write(TLS.leaf(KeyKind.EC_PKCS8, "webhook"), KeyKind.EC_PKCS8, dir.resolve("tls.crt"),
         dir.resolve("tls.key"));
     OkHttpClient client = TLS.client().newBuilder().callTimeout(20, TimeUnit.SECONDS).build();

@@ -94,7 +94,7 @@ class GoWebhookMigrationTest {
   @MethodSource("cases")
   void theAdmissionEndpointAdmitsThePodWithTheDocumentedPatchAndWarnings(String name) throws Exception {
     WebhookSettings settings = goChartSettings();
-    AdmissionHandler handler = new AdmissionHandler(new PodMutator(settings)::mutateWithWarnings,
+    AdmissionHandler handler = new AdmissionHandler(new PodMutator(settings)::mutateOwnCopy,
         (namespace, account) -> Optional.ofNullable(SERVICE_ACCOUNTS.get(namespace + "/" + account)),
         settings.annotationPrefix(), SERIALIZATION);
     JsonNode submitted = SERIALIZATION.convertValue(pod(name), JsonNode.class);

@@ -45,7 +45,7 @@ class NullEntriesTest {
     TestTls.write(TLS.leaf(KeyKind.EC_PKCS8, "webhook"), KeyKind.EC_PKCS8, dir.resolve("tls.crt"),
         dir.resolve("tls.key"));
     tls = new ReloadingServerTls(dir.resolve("tls.crt"), dir.resolve("tls.key"));
-    AdmissionHandler handler = new AdmissionHandler(new PodMutator(WebhookSettings.defaults())::mutateWithWarnings,
+    AdmissionHandler handler = new AdmissionHandler(new PodMutator(WebhookSettings.defaults())::mutateOwnCopy,
         (ns, name) -> Optional.of(new ServiceAccountBuilder().withNewMetadata().withNamespace(ns).withName(name)
             .addToAnnotations("cloud.google.com/workload-identity-provider",
                 "projects/123456789/locations/global/workloadIdentityPools/onprem/providers/cluster-a")

@@ -106,7 +106,7 @@ class WebhookServerTest {
   @Test
   void anAnswerIsNotCompressedEvenWhenTheApiServerAsksForGzip() throws Exception {
     WebhookSettings settings = WebhookSettings.defaults(); // the real mutation: an answer of several KB
-    start(KeyKind.EC_PKCS8, new AdmissionHandler(new PodMutator(settings)::mutateWithWarnings,
+    start(KeyKind.EC_PKCS8, new AdmissionHandler(new PodMutator(settings)::mutateOwnCopy,
         (ns, name) -> Optional.of(TestMutations.optedIn(ns, name)), settings.annotationPrefix(), SERIALIZATION));
 
     try (Response response = client.newCall(new Request.Builder().url(url("/mutate"))
