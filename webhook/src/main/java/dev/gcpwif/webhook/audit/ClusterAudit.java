@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * phase, images, resources or probes. Each Event has a name derived from the
  * pod's uid and the finding, so a finding is reported once per pod even across resyncs, restarts and a change of
  * leader (a create that meets 409 Conflict was already reported), until the API server expires the Event (1 h by
- * default).
+ * default). Events are created within an {@link EventBudget}: past it, a finding waits for a later resync (its log
+ * line with it), so a first pass over a cluster full of uninjected pods cannot flood the API server.
  *
  * <p>Everything runs on its own threads (the informer's, the lease's and one audit thread): a hung or failing API
  * server delays the audit, never an admission. A failed Event is logged and retried at the next resync.
@@ -81,6 +82,10 @@ public final class ClusterAudit implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong eventsCreated = new AtomicLong();
   private final AtomicLong eventFailures = new AtomicLong();
+  private final AtomicLong eventsDeferred = new AtomicLong();
+  private final EventBudget eventBudget;
+  /** Findings left without an Event in the current pass, for its one summary line. */
+  private int deferredThisPass;
   /** Pod key → its current finding; only while leading. */
   private final Map<String, Finding> findings = new ConcurrentHashMap<>();
   /** Event names created (or found to exist) this term: not re-sent at each resync. */
@@ -97,7 +102,7 @@ public final class ClusterAudit implements AutoCloseable {
    */
   public ClusterAudit(KubernetesClient client, InjectionAudit audit,
       BiFunction<String, String, Optional<ServiceAccount>> cachedAccounts, Duration resync, String leaseNamespace,
-      String leaseName, String identity, LeaseTiming timing) {
+      String leaseName, String identity, LeaseTiming timing, EventBudget eventBudget) {
     if (resync.isZero() || resync.isNegative()) {
       throw new IllegalArgumentException("the audit resync period must be positive, got " + resync);
     }
@@ -110,6 +115,7 @@ public final class ClusterAudit implements AutoCloseable {
     this.leaseName = leaseName;
     this.identity = identity;
     this.timing = timing;
+    this.eventBudget = eventBudget;
     this.worker = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "pod-audit");
       thread.setDaemon(true);
@@ -259,6 +265,10 @@ public final class ClusterAudit implements AutoCloseable {
     return eventsCreated.get();
   }
 
+  public long eventsDeferred() {
+    return eventsDeferred.get();
+  }
+
   /** Event names remembered as reported (for tests: forgotten when their pod goes). */
   int eventsRemembered() {
     return reported.size();
@@ -276,6 +286,8 @@ public final class ClusterAudit implements AutoCloseable {
         eventsCreated::get);
     metrics.registerCounter("webhook_audit_event_failures_total",
         "Events the audit could not create (retried at the next resync).", eventFailures::get);
+    metrics.registerCounter("webhook_audit_events_deferred_total",
+        "Findings whose Event waited for a later resync because the Event budget was spent.", eventsDeferred::get);
   }
 
   /** Label set to value; empty unless leading. */
@@ -296,12 +308,17 @@ public final class ClusterAudit implements AutoCloseable {
     if (informer == null || !informer.hasSynced()) {
       return;
     }
+    deferredThisPass = 0;
     try {
       for (Pod pod : informer.getIndexer().list()) {
         checkSafely(pod);
       }
     } catch (RuntimeException e) {
       LOG.warn("pod audit: resync failed: {}", e.toString());
+    }
+    if (deferredThisPass > 0) {
+      LOG.warn("pod audit: {} findings get their Event at a later resync (at most {} Events at once, then {}/s); "
+          + "webhook_audit_pods counts them all now", deferredThisPass, eventBudget.burst(), eventBudget.perSecond());
     }
   }
 
@@ -332,6 +349,11 @@ public final class ClusterAudit implements AutoCloseable {
     String message = String.join("; ", finding.details()) + ". To do: " + finding.action();
     if (message.length() > 1024) {
       message = message.substring(0, 1021) + "...";
+    }
+    if (!eventBudget.tryTake()) {
+      eventsDeferred.incrementAndGet();
+      deferredThisPass++;
+      return; // not remembered as reported: the next resync tries again
     }
     String now = Instant.now().toString();
     try {

@@ -4,6 +4,7 @@ import static dev.gcpwif.cli.Throwables.rootMessage;
 
 import dev.gcpwif.webhook.admission.AdmissionHandler;
 import dev.gcpwif.webhook.audit.ClusterAudit;
+import dev.gcpwif.webhook.audit.EventBudget;
 import dev.gcpwif.webhook.audit.InjectionAudit;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
 import dev.gcpwif.webhook.cli.DurationConverter;
@@ -314,7 +315,8 @@ public final class ServeCommand implements Callable<Integer> {
     String identity = Optional.ofNullable(System.getenv("POD_NAME")).or(() -> Optional.ofNullable(System.getenv("HOSTNAME")))
         .orElseGet(() -> "webhook-" + UUID.randomUUID());
     ClusterAudit audit = new ClusterAudit(client, new InjectionAudit(mutator, excluded), serviceAccounts::cached,
-        auditResync, namespace, ClusterAudit.DEFAULT_LEASE_NAME, identity, ClusterAudit.LeaseTiming.DEFAULT);
+        auditResync, namespace, ClusterAudit.DEFAULT_LEASE_NAME, identity, ClusterAudit.LeaseTiming.DEFAULT,
+        EventBudget.defaults());
     serviceAccounts.onChange(audit::serviceAccountChanged);
     return audit;
   }

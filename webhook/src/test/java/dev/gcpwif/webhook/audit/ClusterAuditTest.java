@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,9 +45,13 @@ class ClusterAuditTest {
   }
 
   private ClusterAudit audit(String identity, Set<String> excluded) {
+    return audit(identity, excluded, EventBudget.defaults());
+  }
+
+  private ClusterAudit audit(String identity, Set<String> excluded, EventBudget budget) {
     InjectionAudit check = new InjectionAudit(new PodMutator(WebhookSettings.defaults()), excluded);
     ClusterAudit audit = new ClusterAudit(client, check, accounts::cached, RESYNC, "gcp-wif-system",
-        ClusterAudit.DEFAULT_LEASE_NAME, identity, FAST_LEASE);
+        ClusterAudit.DEFAULT_LEASE_NAME, identity, FAST_LEASE, budget);
     accounts.onChange(audit::serviceAccountChanged);
     audits.add(audit);
     return audit;
@@ -104,6 +109,35 @@ class ClusterAuditTest {
 
     assertThat(events("payments")).hasSize(1);
     assertThat(audit.eventsCreated()).isEqualTo(1);
+  }
+
+  @Test
+  void eventsPastTheBudgetWaitForALaterResyncWhileTheGaugeCountsEveryPodAtOnce() throws Exception {
+    client.serviceAccounts().inNamespace("payments").resource(TestMutations.optedIn("payments", "billing")).create();
+    for (int i = 0; i < 5; i++) {
+      createPod("payments", "billing-" + i, "billing");
+    }
+    accounts.start();
+    AtomicLong nanos = new AtomicLong();
+    ClusterAudit audit = audit("replica-a", Set.of(), new EventBudget(2, 1.0, nanos::get));
+    WebhookMetrics metrics = new WebhookMetrics();
+    audit.registerMetrics(metrics);
+    audit.start();
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> audit.eventsDeferred() >= 3);
+    Thread.sleep(RESYNC.toMillis() * 3); // resyncs find all five again; the budget has not refilled
+    assertThat(events("payments")).hasSize(2);
+    assertThat(render(metrics)).contains("webhook_audit_pods{state=\"uninjected\",namespace=\"payments\"} 5\n")
+        .containsPattern("webhook_audit_events_deferred_total [1-9]");
+
+    nanos.addAndGet(Duration.ofSeconds(3).toNanos()); // three Events' worth at 1/s, but the burst caps it at two
+    await().atMost(Duration.ofSeconds(15)).until(() -> events("payments").size() == 4);
+    Thread.sleep(RESYNC.toMillis() * 3);
+    assertThat(events("payments")).hasSize(4);
+
+    nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+    await().atMost(Duration.ofSeconds(15)).until(() -> events("payments").size() == 5);
+    assertThat(audit.eventsCreated()).isEqualTo(5);
   }
 
   @Test
