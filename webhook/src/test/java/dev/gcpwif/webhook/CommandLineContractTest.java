@@ -45,6 +45,7 @@ class CommandLineContractTest {
       Map.entry("--informer-resync", "10 minutes"),
       Map.entry("--audit-pods", "maybe"),
       Map.entry("--audit-resync", "0s"),
+      Map.entry("--audit-lease", "Audit_Lease"),
       Map.entry("--serviceaccount-lookup-timeout", "0s"),
       Map.entry("--serviceaccount-direct-reads-per-second", "-1"),
       Map.entry("--request-read-timeout", "soon"),

@@ -3,7 +3,6 @@ package dev.gcpwif.webhook.cli;
 import dev.gcpwif.webhook.certs.SelfSignedSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /**
@@ -11,10 +10,6 @@ import picocli.CommandLine.Option;
  * reads an environment variable; the flag wins.
  */
 public final class SelfSignedOptions {
-
-  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final Pattern DNS_SUBDOMAIN =
-      Pattern.compile("(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
   @Option(names = "--self-signed-certs", defaultValue = "${env:GCP_WIF_SELF_SIGNED_CERTS:-false}",
       description = "Create and renew the webhook's own CA and serving certificate, keep them in a Secret shared by "
@@ -105,11 +100,14 @@ public final class SelfSignedOptions {
       throw new IllegalArgumentException("--self-signed-certs needs the webhook's namespace: set --service-namespace "
           + "or the POD_NAMESPACE env variable (downward API fieldRef metadata.namespace)");
     }
-    requireMatch("--service-namespace", effectiveNamespace, DNS_LABEL, "a namespace name (DNS-1123 label)");
-    requireMatch("--service-name", serviceName, DNS_LABEL, "a Service name (DNS-1123 label)");
-    requireMatch("--self-signed-secret", secretName, DNS_SUBDOMAIN, "a Secret name (DNS-1123 subdomain)");
-    requireMatch("--webhook-config-name", webhookConfigName, DNS_SUBDOMAIN, "an object name (DNS-1123 subdomain)");
-    requireMatch("--cluster-domain", clusterDomain, DNS_SUBDOMAIN, "a DNS domain such as cluster.local");
+    KubernetesNames.requireMatch("--service-namespace", effectiveNamespace, KubernetesNames.DNS_LABEL,
+        "a namespace name (DNS-1123 label)");
+    KubernetesNames.requireMatch("--service-name", serviceName, KubernetesNames.DNS_LABEL,
+        "a Service name (DNS-1123 label)");
+    KubernetesNames.requireObjectName("--self-signed-secret", secretName, "a Secret name");
+    KubernetesNames.requireObjectName("--webhook-config-name", webhookConfigName, "an object name");
+    KubernetesNames.requireMatch("--cluster-domain", clusterDomain, KubernetesNames.DNS_SUBDOMAIN,
+        "a DNS domain such as cluster.local");
     requirePositive("--self-signed-check-interval", checkInterval);
     requireShorter("--self-signed-ca-renew-before", caRenewBefore, "--self-signed-ca-validity", caValidity);
     requireShorter("--self-signed-cert-renew-before", certRenewBefore, "--self-signed-cert-validity", certValidity);
@@ -119,13 +117,6 @@ public final class SelfSignedOptions {
     }
     return new SelfSignedSettings(effectiveNamespace, secretName, webhookConfigName, serviceName, clusterDomain,
         caValidity, caRenewBefore, certValidity, certRenewBefore, certFile, keyFile);
-  }
-
-  private static void requireMatch(String flag, String value, Pattern pattern, String expected) {
-    if (value == null || !pattern.matcher(value).matches()) {
-      throw new IllegalArgumentException(flag + ": '" + value + "' is not " + expected
-          + ": lowercase letters, digits and '-'" + (pattern == DNS_LABEL ? ", at most 63 characters" : " and '.'"));
-    }
   }
 
   private static void requirePositive(String flag, Duration value) {

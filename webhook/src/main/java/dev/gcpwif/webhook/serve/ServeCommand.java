@@ -9,6 +9,7 @@ import dev.gcpwif.webhook.audit.InjectionAudit;
 import dev.gcpwif.webhook.certs.SelfSignedCertificates;
 import dev.gcpwif.webhook.cli.DurationConverter;
 import dev.gcpwif.webhook.cli.GoChartOptions;
+import dev.gcpwif.webhook.cli.KubernetesNames;
 import dev.gcpwif.webhook.cli.NamespaceConverter;
 import dev.gcpwif.webhook.cli.MutationOptions;
 import dev.gcpwif.webhook.cli.SelfSignedOptions;
@@ -152,7 +153,7 @@ public final class ServeCommand implements Callable<Integer> {
       defaultValue = "${env:WEBHOOK_AUDIT_PODS:-true}",
       description = "Watch pods and report those that should have credentials and do not (uninjected, stale, "
           + "tampered): a gauge, a log line and a Warning Event on the pod, from the one replica holding the Lease "
-          + "gcp-wif-webhook-audit in the webhook's namespace; false: no pod watch, no Lease "
+          + "--audit-lease in the webhook's namespace; false: no pod watch, no Lease "
           + "(env WEBHOOK_AUDIT_PODS; default: ${DEFAULT-VALUE}).")
   boolean auditPods;
 
@@ -161,6 +162,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "How often the audit re-checks every pod (besides each pod and ServiceAccount change); a pod is "
           + "reported once per finding, not at each resync (env WEBHOOK_AUDIT_RESYNC; default: ${DEFAULT-VALUE}).")
   Duration auditResync;
+
+  @Option(names = "--audit-lease", paramLabel = "NAME", defaultValue = "${env:WEBHOOK_AUDIT_LEASE:-"
+      + ClusterAudit.DEFAULT_LEASE_NAME + "}",
+      description = "The Lease (in the webhook's namespace) whose holder runs the audit; each install in a namespace "
+          + "needs its own (env WEBHOOK_AUDIT_LEASE; default: ${DEFAULT-VALUE}).")
+  String auditLease;
 
   @Option(names = "--exclude-namespace", paramLabel = "NAMESPACE", split = ",",
       defaultValue = "${env:WEBHOOK_EXCLUDE_NAMESPACE:-" + InjectionAudit.SHIPPED_EXCLUDED_NAMESPACES_LIST + "}",
@@ -196,6 +203,9 @@ public final class ServeCommand implements Callable<Integer> {
       if (auditPods && (auditResync.isZero() || auditResync.isNegative())) {
         throw new IllegalArgumentException("--audit-resync must be positive, got "
             + DurationConverter.text(auditResync));
+      }
+      if (auditPods) {
+        KubernetesNames.requireObjectName("--audit-lease", auditLease, "a Lease name");
       }
       tlsPolicy = tlsOptions.toPolicy();
     } catch (IllegalArgumentException e) {
@@ -315,7 +325,7 @@ public final class ServeCommand implements Callable<Integer> {
     String identity = Optional.ofNullable(System.getenv("POD_NAME")).or(() -> Optional.ofNullable(System.getenv("HOSTNAME")))
         .orElseGet(() -> "webhook-" + UUID.randomUUID());
     ClusterAudit audit = new ClusterAudit(client, new InjectionAudit(mutator, excluded), serviceAccounts::cached,
-        auditResync, namespace, ClusterAudit.DEFAULT_LEASE_NAME, identity, ClusterAudit.LeaseTiming.DEFAULT,
+        auditResync, namespace, auditLease, identity, ClusterAudit.LeaseTiming.DEFAULT,
         EventBudget.defaults());
     serviceAccounts.onChange(audit::serviceAccountChanged);
     return audit;

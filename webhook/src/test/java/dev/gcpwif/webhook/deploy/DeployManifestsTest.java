@@ -2,6 +2,7 @@ package dev.gcpwif.webhook.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.webhook.audit.ClusterAudit;
 import dev.gcpwif.webhook.deploy.Kustomize.Rendered;
 import dev.gcpwif.webhook.serve.ServeCommand;
 import io.fabric8.kubernetes.api.model.Container;
@@ -85,9 +86,13 @@ class DeployManifestsTest {
 
   /** What the in-cluster audit adds (serve --audit-pods, on by default): the pod watch and its Events. */
   static final List<String> AUDIT_CLUSTER_RULES = List.of("[] pods [] [list, watch]", "[] events [] [create]");
-  /** And its leader election, in the webhook's own namespace only. */
-  static final List<String> AUDIT_LEASE_RULES = List.of(
-      "[coordination.k8s.io] leases [gcp-wif-webhook-audit] [get, update]", "[coordination.k8s.io] leases [] [create]");
+  /** And its leader election, in the webhook's own namespace only, on the Lease that variant's serve is told to use. */
+  static List<String> auditLeaseRules(Rendered variant) {
+    String lease = webhookContainer(variant).getArgs().stream().filter(arg -> arg.startsWith("--audit-lease="))
+        .map(arg -> arg.substring("--audit-lease=".length())).findFirst().orElse(ClusterAudit.DEFAULT_LEASE_NAME);
+    return List.of("[coordination.k8s.io] leases [" + lease + "] [get, update]",
+        "[coordination.k8s.io] leases [] [create]");
+  }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("serviceAccountReadersOnly")
@@ -99,7 +104,7 @@ class DeployManifestsTest {
     Role lease = variant.only(Role.class);
     assertThat(lease.getMetadata().getNamespace()).as("the Lease's Role is in the webhook's namespace")
         .isEqualTo(namespace(variant));
-    assertThat(rulesOf(lease.getRules())).containsExactlyInAnyOrderElementsOf(AUDIT_LEASE_RULES);
+    assertThat(rulesOf(lease.getRules())).containsExactlyInAnyOrderElementsOf(auditLeaseRules(variant));
   }
 
   @Test
@@ -110,6 +115,16 @@ class DeployManifestsTest {
         .containsExactly("[] serviceaccounts [] [get, list, watch]");
     assertThat(off.all(Role.class)).isEmpty();
     assertThat(serveArgs(off).matchedOptionValue("--audit-pods", true)).isFalse();
+  }
+
+  @Test
+  void twoHelmReleasesInOneNamespaceAuditThroughTwoLeases() {
+    Rendered first = HelmChart.renderValues("release acme", Map.of("fullnameOverride", "acme"));
+    Rendered second = HelmChart.renderValues("release other", Map.of("fullnameOverride", "other"));
+
+    assertThat(serveArgs(first).matchedOptionValue("--audit-lease", "")).isEqualTo("acme-webhook-audit");
+    assertThat(serveArgs(second).matchedOptionValue("--audit-lease", "")).isEqualTo("other-webhook-audit");
+    assertThat(rulesOf(first.only(Role.class).getRules())).contains("[coordination.k8s.io] leases [acme-webhook-audit] [get, update]");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -45,6 +45,8 @@ class ServeFlagsHaveChartValuesTest {
       Map.entry("--service-namespace", "always the release namespace, from the downward API (POD_NAMESPACE), as in kustomize"),
       Map.entry("--audit-pods", "audit.enabled, which also decides the RBAC rules; the flag is rendered always, "
           + "--audit-resync and --exclude-namespace only when it is true (HelmChartTest)"),
+      Map.entry("--audit-lease", "the release's full name with -audit, which the chart's Role names too, so two "
+          + "releases in one namespace never share a Lease (HelmChartTest)"),
       Map.entry("--exclude-namespace", "the namespaces the chart's MutatingWebhookConfiguration excludes "
           + "(admission.excludedNamespaces and the release namespace), so the audit never reports a pod the webhook "
           + "cannot see (DeployManifestsTest)"),
