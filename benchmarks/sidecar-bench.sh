@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Metadata sidecar benchmark: cached token requests/s and p50/p99 over loopback keep-alive versus a static JDK server
-# with the same JVM flags, RSS and peak RSS (VmHWM) after the run, start-up to first served request, and 1,000
+# with the same JVM flags and versus the same server after one google-auth exchange (the library's floor), RSS and
+# peak RSS (VmHWM) after the run, start-up to first served request, and 1,000
 # concurrent clients on an empty cache entry (one STS exchange must answer them all; peak RSS after that burst).
 # Loopback only; fake STS/IAM in-process; bounded.
 #   benchmarks/sidecar-bench.sh                      # flags from metadata-sidecar/jvm.options, 100,000 requests

@@ -2,14 +2,15 @@ package dev.gcpwif.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gcpwif.sidecar.cli.Flag;
+import dev.gcpwif.sidecar.config.ListenAddress;
+import dev.gcpwif.sidecar.config.SidecarSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine.Model.OptionSpec;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Start-up refusals: one clear line on stderr and exit status 2, before anything listens. */
 class MainTest {
@@ -33,10 +32,10 @@ class MainTest {
 
   @Test
   void helpListsEveryFlagWithItsDefault() {
-    StringWriter out = new StringWriter();
-    int status = Main.commandLine().setOut(new PrintWriter(out)).execute("--help");
-    assertThat(status).isZero();
-    assertThat(out.toString()).contains("--credentials", "--listen", "127.0.0.1:8988", "--project-id",
+    Run help = run("--help");
+    assertThat(help.status).isZero();
+    assertThat(help.stderr).isEmpty();
+    assertThat(help.stdout).contains("--credentials", "--listen", "127.0.0.1:8988", "--project-id",
         "--numeric-project-id", "--scopes", "auth/cloud-platform", "--token-lifetime",
         "--upstream-timeout", "--log-level", "--health-port", "SIDECAR_HEALTH_PORT", "SIDECAR_LISTEN", "GOOGLE_APPLICATION_CREDENTIALS");
   }
@@ -103,7 +102,7 @@ class MainTest {
         .contains("--health-port 70000: port must be a number between 0 and 65535").hasLineCount(2);
   }
 
-  private record Run(int status, String stderr) {}
+  private record Run(int status, String stdout, String stderr) {}
 
   /** A value each flag refuses; {@link #everyFlagHasABadValue} makes a new flag add one. */
   private static final Map<String, String> BAD_VALUES = Map.of(
@@ -122,8 +121,7 @@ class MainTest {
   private static final Set<String> CHECKED_WHEN_USED = Set.of("--credentials", "--project-id");
 
   static Stream<String> options() {
-    return Main.commandLine().getCommandSpec().options().stream()
-        .filter(option -> !option.usageHelp() && !option.versionHelp()).map(OptionSpec::longestName);
+    return Main.FLAGS.flags().stream().filter(flag -> flag != Main.HELP && flag != Main.VERSION).map(Flag::name);
   }
 
   static Stream<String> optionsWithABadForm() {
@@ -148,7 +146,7 @@ class MainTest {
 
   @Test
   void logLevelHelpListsExactlyTheAcceptedLevels() {
-    String description = Main.commandLine().getCommandSpec().findOption("--log-level").description()[0];
+    String description = Main.LOG_LEVEL.description();
     Matcher listed = Pattern.compile("^((?:[a-z]+, )*[a-z]+ or [a-z]+) ").matcher(description);
     assertThat(listed.find()).as(description).isTrue();
     List<String> levels = Arrays.asList(listed.group(1).split(", | or "));
@@ -164,9 +162,7 @@ class MainTest {
 
   @Test
   void helpHasNoDefaultNullAndNeverBreaksInsideADottedName() {
-    StringWriter out = new StringWriter();
-    Main.commandLine().setOut(new PrintWriter(out)).execute("--help");
-    String help = out.toString();
+    String help = run("--help").stdout;
 
     assertThat(help).doesNotContainIgnoringCase("default: null");
     assertThat(help.lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
@@ -177,16 +173,112 @@ class MainTest {
         .as("a line ending in 'name.' followed by a lower-case continuation").isEmpty();
   }
 
+  @Test
+  void anUnknownFlagIsOneLineTheClosestFlagAndTheHint() {
+    Run run = run("--credentials", "/x.json", "--listn", "127.0.0.1:8988");
+    assertThat(run.status).isEqualTo(2);
+    assertThat(run.stderr).isEqualTo("metadata-sidecar: unknown flag '--listn'\nDid you mean --listen?\n" + HINT);
+
+    assertThat(run("--health=8989").stderr).contains("Did you mean --health-port?");
+    assertThat(run("--colour").stderr).isEqualTo("metadata-sidecar: unknown flag '--colour'\n" + HINT);
+  }
+
+  @Test
+  void aFlagWithoutItsValueIsAUsageError() {
+    Run atTheEnd = run("--listen", "127.0.0.1:0", "--credentials");
+    assertThat(atTheEnd.status).isEqualTo(2);
+    assertThat(atTheEnd.stderr).isEqualTo("metadata-sidecar: --credentials: missing FILE at the end\n" + HINT);
+    assertThat(run("--listen", "--health-port", "8989").stderr)
+        .isEqualTo("metadata-sidecar: --listen: missing HOST:PORT before --health-port\n" + HINT);
+  }
+
+  @Test
+  void versionIsTheManifestsOrSaysItIsADevelopmentBuild() {
+    Run version = run("-V");
+    assertThat(version.status).isZero();
+    // Unit tests run from target/classes, which has no manifest; JarVersionsIT checks the jar's.
+    assertThat(version.stdout).isEqualTo("metadata-sidecar (development build)\n");
+    assertThat(run("--version").stdout).isEqualTo(version.stdout);
+  }
+
+  @Test
+  void eachFlagOverridesItsEnvironmentVariableWhichOverridesTheDefault() throws Exception {
+    Map<String, String> env = Map.of("GOOGLE_APPLICATION_CREDENTIALS", "/env.json",
+        "SIDECAR_LISTEN", "127.0.0.1:7001,127.0.0.1:7002", "SIDECAR_HEALTH_PORT", "7003",
+        "SIDECAR_SCOPES", "https://www.googleapis.com/auth/a", "SIDECAR_UPSTREAM_TIMEOUT", "4",
+        "SIDECAR_PROJECT_ID", "env-project", "HOSTNAME", "pod-1");
+
+    SidecarSettings fromEnv = Main.settings(Main.FLAGS.parse(new String[0], env), env);
+    assertThat(fromEnv.credentials()).isEqualTo(Path.of("/env.json"));
+    assertThat(fromEnv.listen()).extracting(ListenAddress::port).containsExactly(7001, 7002);
+    assertThat(fromEnv.healthPort()).hasValue(7003);
+    assertThat(fromEnv.scopes()).containsExactly("https://www.googleapis.com/auth/a");
+    assertThat(fromEnv.upstreamTimeout()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(fromEnv.projectId()).hasValue("env-project");
+    assertThat(fromEnv.hostname()).isEqualTo("pod-1");
+
+    SidecarSettings flags = Main.settings(Main.FLAGS.parse(new String[] {"--credentials=/flag.json",
+        "--listen", "127.0.0.1:8001", "--listen=127.0.0.1:8002,127.0.0.1:8003", "--health-port", "8004",
+        "--scopes=https://www.googleapis.com/auth/b", "--upstream-timeout=5"}, env), env);
+    assertThat(flags.credentials()).isEqualTo(Path.of("/flag.json"));
+    assertThat(flags.listen()).extracting(ListenAddress::port).containsExactly(8001, 8002, 8003);
+    assertThat(flags.healthPort()).hasValue(8004);
+    assertThat(flags.scopes()).containsExactly("https://www.googleapis.com/auth/b");
+    assertThat(flags.upstreamTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(flags.projectId()).as("not given as a flag: still the environment's").hasValue("env-project");
+
+    SidecarSettings defaults = Main.settings(Main.FLAGS.parse(new String[0], Map.of()), Map.of("HOSTNAME", "pod-2"));
+    assertThat(defaults.credentials()).isNull();
+    assertThat(defaults.listen()).extracting(ListenAddress::toString).containsExactly("127.0.0.1:8988");
+    assertThat(defaults.healthPort()).isEmpty();
+    assertThat(defaults.scopes()).containsExactly("https://www.googleapis.com/auth/cloud-platform");
+    assertThat(defaults.upstreamTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(defaults.projectId()).isEmpty();
+    assertThat(defaults.tokenLifetimeSeconds()).isEmpty();
+  }
+
+  @Test
+  void aBadValueFromTheEnvironmentIsAUsageErrorNamingTheVariable() {
+    Run run = runWithEnv(Map.of("SIDECAR_HEALTH_PORT", "health"), "--credentials", "/x.json");
+    assertThat(run.status).isEqualTo(2);
+    assertThat(run.stderr).isEqualTo(
+        "metadata-sidecar: --health-port 'health' (from SIDECAR_HEALTH_PORT): expected a whole number\n" + HINT);
+    assertThat(runWithEnv(Map.of("SIDECAR_LOG_LEVEL", "loud"), "--credentials", "/x.json").stderr)
+        .isEqualTo("metadata-sidecar: --log-level 'loud': expected error, warn, info, debug or trace\n" + HINT);
+  }
+
+  @Test
+  void helpShowsEveryFlagsValueEnvironmentVariableAndDefault() {
+    String help = run("--help").stdout;
+    String joined = String.join(" ", help.lines().map(String::strip).toList());
+    for (Flag flag : Main.FLAGS.flags()) {
+      assertThat(help).as(flag.name()).contains("  " + String.join(", ", flag.names())
+          + (flag.label() == null ? "\n" : " " + flag.label()));
+      assertThat(joined).as(flag.name()).contains(flag.help());
+      if (flag.env() != null) {
+        assertThat(joined).contains("(env " + flag.env() + ")");
+      }
+      if (flag.defaultValue() != null) {
+        assertThat(joined).contains("Default: " + flag.defaultValue());
+      }
+    }
+    assertThat(help).contains("--listen HOST:PORT[,HOST:PORT...]", "--flag=VALUE");
+  }
+
   private static Run run(String... args) {
-    PrintStream original = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    return runWithEnv(Map.of(), args);
+  }
+
+  /** {@link Main#run} with an environment of the test's own: the one the tests run in may set the variables. */
+  private static Run runWithEnv(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
     try {
-      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      StringWriter picocliErr = new StringWriter();
-      int status = Main.commandLine().setErr(new PrintWriter(picocliErr)).execute(args);
-      return new Run(status, captured.toString(StandardCharsets.UTF_8) + picocliErr);
-    } finally {
-      System.setErr(original);
+      int status = Main.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8));
+      return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
     }
   }
 }

@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gcpwif.testsupport.FakeGoogle;
 import dev.gcpwif.testsupport.Ports;
 import dev.gcpwif.testsupport.SidecarProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +100,27 @@ class SidecarJarIT {
       }
       assertThat(log).doesNotContain(dev.gcpwif.sidecar.testing.SidecarFixture.SUBJECT_TOKEN);
     }
+  }
+
+  /**
+   * The sidecar parses its flags itself: picocli's Java 5 class files cannot be archived for CDS and cost every pod
+   * about 3 MiB (BENCHMARKS.md, issue 14). A class naming picocli would fail only when run, so the constant pools are
+   * searched too (a class reference is the ASCII {@code picocli/...} there).
+   */
+  @Test
+  void shadedJarHoldsNoPicocliAndNoClassReferringToIt() throws IOException {
+    List<String> offenders = new ArrayList<>();
+    try (JarFile jar = new JarFile(SidecarProcess.JAR.toFile())) {
+      for (JarEntry entry : Collections.list(jar.entries())) {
+        if (entry.getName().contains("picocli")) {
+          offenders.add(entry.getName());
+        } else if (entry.getName().endsWith(".class") && new String(jar.getInputStream(entry).readAllBytes(),
+            StandardCharsets.ISO_8859_1).contains("picocli/")) {
+          offenders.add(entry.getName() + " refers to picocli");
+        }
+      }
+    }
+    assertThat(offenders).isEmpty();
   }
 
   /** The flags the image uses, handed over as the image's entrypoint does: the launcher reads jvm.options itself. */

@@ -1,6 +1,6 @@
 package dev.gcpwif.webhook;
 
-import dev.gcpwif.cli.SpaceWrappingHelp;
+import dev.gcpwif.webhook.cli.SpaceWrappingHelp;
 import dev.gcpwif.webhook.cli.UsageErrorHandler;
 import dev.gcpwif.webhook.cli.VersionProvider;
 import dev.gcpwif.webhook.inject.AuditCommand;

@@ -4,6 +4,7 @@ import dev.gcpwif.testsupport.FakeGoogle;
 import dev.gcpwif.testsupport.Ports;
 import dev.gcpwif.testsupport.ProcStatus;
 import dev.gcpwif.testsupport.SidecarProcess;
+import dev.gcpwif.testsupport.TestCa;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cached token requests per second and latency against the shaded jar, as a ratio to a static JDK server with the same
- * JVM flags; RSS and peak RSS after the run and after a burst of cold clients; start-up to the first served request.
+ * JVM flags and to the same server after one google-auth exchange ({@link AuthFloorServer}: what the library leaves
+ * resident); RSS and peak RSS after the run and after a burst of cold clients; start-up to the first served request.
  * Run by benchmarks/sidecar-bench.sh.
  */
 public final class SidecarBench {
@@ -44,30 +46,23 @@ public final class SidecarBench {
     System.out.printf("start to first served request (/healthz): %s ms (3 runs)%n", startups);
     System.out.printf("start to first token cached (/readyz, incl. fake STS+IAM over TLS): %s ms%n", readies);
 
-    LoadClient.Result baseline;
-    long baselineRss;
-    long baselinePeak;
-    int staticPort = Ports.free();
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(baselineJvm);
-    // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs (40 ms per request).
     // Only its own class on the class path: it needs nothing else, and the sidecar runs from one jar.
-    command.addAll(List.of("-Dsun.net.httpserver.nodelay=true", "-cp", classDirectoryOf(StaticServer.class),
-        StaticServer.class.getName(), String.valueOf(staticPort)));
-    ProcessBuilder staticBuilder = new ProcessBuilder(command).inheritIO();
-    // The same environment as the sidecar's (SidecarProcess, the image): without it glibc's per-thread malloc arenas
-    // add a few MiB to the baseline alone and flatter the ratio.
-    staticBuilder.environment().putAll(SidecarProcess.ENVIRONMENT);
-    Process staticServer = staticBuilder.start();
-    try {
-      awaitPort(staticPort);
-      LoadClient.run(staticPort, TOKEN, connections, requests / 10);
-      baseline = LoadClient.run(staticPort, TOKEN, connections, requests);
-      baselineRss = ProcStatus.rssKib(staticServer.pid());
-      baselinePeak = ProcStatus.peakRssKib(staticServer.pid());
-    } finally {
-      staticServer.destroy();
-      staticServer.waitFor(10, TimeUnit.SECONDS);
+    Baseline baseline = baseline(baselineJvm, List.of("-cp", classDirectoryOf(StaticServer.class),
+        StaticServer.class.getName()), connections, requests);
+    Baseline floor;
+    try (FakeGoogle google = new FakeGoogle()) {
+      // The same trust set-up as SidecarProcess gives the sidecar; the sidecar's classes from its own jar.
+      Path floorDir = Files.createTempDirectory(dir, "floor");
+      Path config = google.writeLocalConfig(floorDir.resolve("credential-configuration.json"),
+          Files.writeString(floorDir.resolve("token"), SidecarProcess.PROJECTED_TOKEN), null);
+      List<String> floorJvm = new ArrayList<>(baselineJvm);
+      floorJvm.addAll(TestCa.jvmTrustOptions(google.ca().writeTrustStore(floorDir.resolve("trust.p12"))));
+      floor = baseline(floorJvm, List.of("-cp", classDirectoryOf(AuthFloorServer.class) + java.io.File.pathSeparator
+          + SidecarProcess.JAR, AuthFloorServer.class.getName()), connections, requests, config.toString());
+      if (google.stsRequests.size() != 1 || google.iamRequests("generateAccessToken").size() != 1) {
+        throw new IllegalStateException("the google-auth floor made " + google.stsRequests.size() + " STS and "
+            + google.iamRequests("generateAccessToken").size() + " generateAccessToken calls, expected 1 and 1");
+      }
     }
 
     LoadClient.Result[] sidecarRun = new LoadClient.Result[1];
@@ -106,15 +101,25 @@ public final class SidecarBench {
     System.out.println();
     System.out.println("| server | requests/s | p50 µs | p99 µs | RSS after run | peak RSS (VmHWM) |");
     System.out.println("|---|---|---|---|---|---|");
-    System.out.printf("| static JDK HttpServer (baseline) | %.0f | %d | %d | %d MiB | %d MiB |%n", baseline.perSecond(),
-        baseline.p50Micros(), baseline.p99Micros(), baselineRss / 1024, baselinePeak / 1024);
+    System.out.printf("| static JDK HttpServer (baseline) | %.0f | %d | %d | %d MiB (idle after start: %d MiB) | %d MiB |%n",
+        baseline.load().perSecond(), baseline.load().p50Micros(), baseline.load().p99Micros(), baseline.rssKib() / 1024,
+        baseline.idleRssKib() / 1024, baseline.peakRssKib() / 1024);
+    System.out.printf("| google-auth floor: the same after one exchange + impersonation | %.0f | %d | %d "
+        + "| %d MiB (idle after start: %d MiB) | %d MiB |%n", floor.load().perSecond(), floor.load().p50Micros(),
+        floor.load().p99Micros(), floor.rssKib() / 1024, floor.idleRssKib() / 1024, floor.peakRssKib() / 1024);
     System.out.printf("| metadata-sidecar, cached token | %.0f | %d | %d | %d MiB (idle after start: %d MiB) | %d MiB |%n",
         sidecarResult.perSecond(), sidecarResult.p50Micros(), sidecarResult.p99Micros(), sidecarRss / 1024,
         sidecarRssIdle / 1024, sidecarPeak / 1024);
     System.out.printf("| ratio sidecar / baseline | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
-        sidecarResult.perSecond() / baseline.perSecond(), (double) sidecarResult.p50Micros() / baseline.p50Micros(),
-        (double) sidecarResult.p99Micros() / baseline.p99Micros(), (double) sidecarRss / baselineRss,
-        (double) sidecarPeak / baselinePeak);
+        sidecarResult.perSecond() / baseline.load().perSecond(),
+        (double) sidecarResult.p50Micros() / baseline.load().p50Micros(),
+        (double) sidecarResult.p99Micros() / baseline.load().p99Micros(), (double) sidecarRss / baseline.rssKib(),
+        (double) sidecarPeak / baseline.peakRssKib());
+    System.out.printf("| ratio sidecar / google-auth floor | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
+        sidecarResult.perSecond() / floor.load().perSecond(),
+        (double) sidecarResult.p50Micros() / floor.load().p50Micros(),
+        (double) sidecarResult.p99Micros() / floor.load().p99Micros(), (double) sidecarRss / floor.rssKib(),
+        (double) sidecarPeak / floor.peakRssKib());
 
     System.out.printf("sidecar threads: %d idle after start, at most %d during the cached-token run%n", threadsIdle,
         threadsPeakLoad);
@@ -250,14 +255,52 @@ public final class SidecarBench {
     return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
   }
 
-  private static void awaitPort(int port) throws Exception {
-    for (int i = 0; i < 1000; i++) {
+  record Baseline(LoadClient.Result load, long idleRssKib, long rssKib, long peakRssKib) {}
+
+  /**
+   * A baseline JVM ({@code main} after {@code jvm}, then its port and {@code args}) under the load the sidecar gets:
+   * a tenth as warm-up, then every request; RSS read after.
+   */
+  private static Baseline baseline(List<String> jvm, List<String> main, int connections, int requests,
+      String... args) throws Exception {
+    int port = Ports.free();
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvm);
+    // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs (40 ms per request).
+    command.add("-Dsun.net.httpserver.nodelay=true");
+    command.addAll(main);
+    command.add(String.valueOf(port));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+    // The same environment as the sidecar's (SidecarProcess, the image): without it glibc's per-thread malloc arenas
+    // add a few MiB to the baseline alone and flatter the ratio.
+    builder.environment().putAll(SidecarProcess.ENVIRONMENT);
+    Process server = builder.start();
+    try {
+      awaitPort(port, server);
+      long idle = ProcStatus.rssKib(server.pid());
+      LoadClient.run(port, TOKEN, connections, requests / 10);
+      LoadClient.Result load = LoadClient.run(port, TOKEN, connections, requests);
+      return new Baseline(load, idle, ProcStatus.rssKib(server.pid()), ProcStatus.peakRssKib(server.pid()));
+    } finally {
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Until {@code port} accepts, for a minute at most: the google-auth floor opens it only after its exchange. */
+  private static void awaitPort(int port, Process server) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!server.isAlive()) {
+        throw new IllegalStateException("baseline server exited with " + server.exitValue());
+      }
       try (var socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
         return;
       } catch (java.io.IOException notYet) {
         Thread.sleep(10);
       }
     }
-    throw new IllegalStateException("static server did not start");
+    throw new IllegalStateException("baseline server did not start");
   }
 }

@@ -1,5 +1,6 @@
-package dev.gcpwif.cli;
+package dev.gcpwif.webhook.cli;
 
+import dev.gcpwif.cli.SpaceWrapping;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,10 +16,9 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * Help whose lines break only at spaces. Picocli wraps with the JDK's line {@link java.text.BreakIterator}, which also
- * breaks after a '.' followed by a letter ({@code cloud.}⏎{@code google.com}, {@code deployment.}⏎{@code yaml}), and
- * names in help get copied and pasted. So every text is cut here at spaces into pieces that fit, before picocli lays
- * it out; only a single word longer than a whole line is still cut by picocli.
+ * Help whose lines break only at spaces ({@link SpaceWrapping} says why). Every text is cut here at spaces into pieces
+ * that fit, before picocli lays it out; only a single word longer than a whole line is still cut by picocli. In the
+ * webhook, not in cli-support: the sidecar parses its flags without picocli, so picocli stays out of its jar.
  */
 public final class SpaceWrappingHelp extends Help {
   public static final CommandLine.IHelpFactory FACTORY = SpaceWrappingHelp::new;
@@ -100,26 +100,10 @@ public final class SpaceWrappingHelp extends Help {
 
   /** {@code text} cut at spaces: the first piece at most {@code firstWidth} long, the others {@code nextWidth}. */
   static List<Text> pieces(Text text, int firstWidth, int nextWidth) {
-    String plain = text.plainString();
     List<Text> pieces = new ArrayList<>();
-    int start = 0;
-    int width = firstWidth;
-    while (plain.length() - start > width) {
-      int cut = plain.lastIndexOf(' ', start + width);
-      if (cut <= start) {
-        cut = plain.indexOf(' ', start + width); // a word longer than the line: keep it whole
-        if (cut < 0) {
-          break;
-        }
-      }
-      pieces.add(text.substring(start, cut));
-      start = cut;
-      while (start < plain.length() && plain.charAt(start) == ' ') {
-        start++;
-      }
-      width = nextWidth;
+    for (int[] span : SpaceWrapping.spans(text.plainString(), firstWidth, nextWidth)) {
+      pieces.add(text.substring(span[0], span[1]));
     }
-    pieces.add(text.substring(start));
     return pieces;
   }
 }
